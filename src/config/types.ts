@@ -1,0 +1,116 @@
+/**
+ * The shape of a validated cachegate config (shared/DESIGN.md §3). The zod schema in
+ * `schema.ts` produces exactly this; everything downstream depends on these types only.
+ */
+
+/** Column types a table may declare; `ID` and `String` are text, `JSON` is stored as JSON text. */
+export type ColumnType = 'String' | 'ID' | 'Int' | 'Float' | 'Boolean' | 'JSON';
+
+export interface PostgresSourceConfig {
+  kind: 'postgres';
+  url: string;
+  /** Either `table` (+ `idColumn`) or `query` taking the ID array as `$1`. */
+  table?: string;
+  schema?: string;
+  query?: string;
+  idColumn: string;
+}
+
+export interface PgliteSourceConfig {
+  kind: 'pglite';
+  /** Folder of the embedded database; in memory when absent. */
+  dataDir?: string;
+  table?: string;
+  schema?: string;
+  query?: string;
+  idColumn: string;
+  /** SQL run once when the database is created (demo seeding). */
+  init?: string;
+}
+
+export interface HttpSourceConfig {
+  kind: 'http';
+  /** URL template: `{ids}` is replaced by the comma-joined, URL-encoded IDs, `{columns}` likewise. */
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  /** Dot path to the array of rows in the JSON response; the response itself when absent. */
+  rowsPath?: string;
+  /** Key holding the ID in each row. */
+  idField: string;
+  timeoutMs?: number;
+  maxSize?: number;
+}
+
+export interface ModuleSourceConfig {
+  kind: 'module';
+  /** Path (relative to the config file) of a module exporting `fetch(ids, columns, ctx)`. */
+  path: string;
+  maxSize?: number;
+}
+
+export type SourceConfig = PostgresSourceConfig | PgliteSourceConfig | HttpSourceConfig | ModuleSourceConfig;
+
+export interface RelationConfig {
+  table: string;
+  column: string;
+}
+
+export interface BatchConfig {
+  /** Batches run at once; 1 (sequential) by default so the upstream is not overwhelmed. */
+  concurrency: number;
+  /** Largest batch the source accepts (bind parameter limits, page sizes). */
+  maxSize?: number;
+  /** Attempts after the first one. */
+  retries: number;
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** First backoff delay; doubles each retry, with jitter. */
+  backoffMs: number;
+}
+
+export interface TableConfig {
+  typeName?: string;
+  source?: SourceConfig;
+  columns?: Record<string, ColumnType>;
+  relations?: Record<string, RelationConfig>;
+  /** Milliseconds a fetched column stays fresh; forever when absent. */
+  ttlMs?: number;
+  /** Milliseconds an ID the upstream did not return is remembered as not found. */
+  notFoundTtlMs: number;
+  batch: BatchConfig;
+}
+
+export interface StoreLimits {
+  /** A part file larger than this (bytes, estimated in memory) is split. */
+  maxPartBytes: number;
+  /** A part with more rows than this is split. */
+  maxPartRows: number;
+  /** Bytes of parsed parts kept in memory. */
+  memoryBudgetBytes: number;
+}
+
+export interface CacheGateConfig {
+  cacheDir: string;
+  tables: Record<string, TableConfig>;
+  store: StoreLimits;
+  /** Folder the config was loaded from; module source paths resolve against it. */
+  baseDir: string;
+}
+
+export const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
+
+export const DEFAULT_BATCH: BatchConfig = {
+  concurrency: 1,
+  retries: 2,
+  timeoutMs: 30_000,
+  backoffMs: 200,
+};
+
+export const DEFAULT_STORE: StoreLimits = {
+  maxPartBytes: 128 * 1024 * 1024,
+  maxPartRows: 1_000_000,
+  memoryBudgetBytes: 512 * 1024 * 1024,
+};
+
+export const DEFAULT_NOT_FOUND_TTL_MS = 10 * 60_000;

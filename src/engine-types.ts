@@ -1,0 +1,62 @@
+/**
+ * The engine's public surface: what `createCache` returns and what the GraphQL server calls.
+ * Nothing here knows GraphQL; the server maps `CacheGateError`s to GraphQLErrors.
+ */
+import type { CacheGateError } from './errors.js';
+import type { Fetcher } from './sources/types.js';
+
+export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+
+/** One progress event of a fetch job (DESIGN §4 `FetchProgress`). */
+export interface FetchProgress {
+  jobId: string;
+  table: string;
+  status: JobStatus;
+  totalIds: number;
+  batchesTotal: number;
+  batchesDone: number;
+  rowsFetched: number;
+  failedIds: string[];
+  elapsedMs: number;
+  /** Estimated time left; null until one batch has finished. */
+  etaMs: number | null;
+  message: string;
+}
+
+export type ProgressListener = (event: FetchProgress) => void;
+
+export interface GetDataOptions {
+  /** Used instead of the table's configured source. */
+  fetcher?: Fetcher;
+  onProgress?: ProgressListener;
+}
+
+/** Per-ID answer of `lookup`: the value of each requested column / dot path. */
+export type RowValues = Record<string, unknown>;
+
+export interface LookupResult {
+  /** Rows found, keyed by ID; each maps every requested column string to its value. */
+  rows: Map<string, RowValues>;
+  /** IDs without a row and why (DATA_NOT_FOUND, UPSTREAM_FAILED, …). */
+  errors: Map<string, CacheGateError>;
+  /** Cells that could not be read (JSON_PARSE_ERROR), keyed by ID then column string. */
+  cellErrors: Map<string, Map<string, CacheGateError>>;
+  /** Set when the lookup had to fetch: the job that did it. */
+  jobId?: string;
+}
+
+export interface TableStats {
+  table: string;
+  rows: number;
+  parts: number;
+  bytes: number;
+  hits: number;
+  misses: number;
+  fetches: number;
+}
+
+export interface JobRegistry {
+  get(jobId: string): FetchProgress | undefined;
+  /** Every event of every job; returns the unsubscribe function. */
+  subscribe(listener: ProgressListener): () => void;
+}

@@ -1,0 +1,102 @@
+/**
+ * The error codes of the public contract (shared/DESIGN.md §4) and one class per code.
+ * The engine knows nothing of GraphQL: the server maps these to GraphQLError at one seam
+ * (`server/` → `toGraphQLError`), keeping `code` as `extensions.code`.
+ */
+export type ErrorCode =
+  | 'DATA_NOT_FOUND'
+  | 'COLUMN_NOT_FOUND'
+  | 'JSON_PARSE_ERROR'
+  | 'TABLE_NOT_FOUND'
+  | 'BAD_INPUT'
+  | 'LIMIT_EXCEEDED'
+  | 'UPSTREAM_FAILED'
+  | 'TYPE_CONFLICT'
+  | 'CONFIG_INVALID';
+
+export abstract class CacheGateError extends Error {
+  abstract readonly code: ErrorCode;
+  /** Extra, client-safe facts about the error (IDs, column, table); sent as extensions. */
+  readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, details: Record<string, unknown> = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.details = details;
+  }
+}
+
+export class DataNotFoundError extends CacheGateError {
+  readonly code = 'DATA_NOT_FOUND';
+  readonly ids: readonly string[];
+  constructor(table: string, ids: readonly string[]) {
+    const shown = ids.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
+    const more = ids.length > 10 ? ` and ${ids.length - 10} more` : '';
+    super(
+      `No row in table "${table}" for id ${shown}${more}: the upstream source did not return ${ids.length === 1 ? 'it' : 'them'}. Check the id, or invalidate it if it was created since.`,
+      { table, ids: ids.slice(0, 100) },
+    );
+    this.ids = ids;
+  }
+}
+
+export class ColumnNotFoundError extends CacheGateError {
+  readonly code = 'COLUMN_NOT_FOUND';
+  constructor(table: string, column: string, known?: readonly string[]) {
+    const hint = known && known.length > 0 ? ` Known columns: ${known.join(', ')}.` : '';
+    super(`Column "${column}" does not exist in table "${table}".${hint}`, { table, column });
+  }
+}
+
+export class JsonParseError extends CacheGateError {
+  readonly code = 'JSON_PARSE_ERROR';
+  constructor(table: string, id: string, column: string, cause?: unknown) {
+    const reason = cause instanceof Error ? `: ${cause.message}` : '';
+    super(
+      `Cell "${column}" of id ${JSON.stringify(id)} in table "${table}" is not valid JSON${reason}. Fix the value upstream, then invalidate the id.`,
+      { table, id, column },
+      { cause },
+    );
+  }
+}
+
+export class TableNotFoundError extends CacheGateError {
+  readonly code = 'TABLE_NOT_FOUND';
+  constructor(table: string, known: readonly string[]) {
+    super(
+      `Table ${JSON.stringify(table)} is not configured. Known tables: ${known.length > 0 ? known.join(', ') : '(none)'}.`,
+      { table },
+    );
+  }
+}
+
+export class BadInputError extends CacheGateError {
+  readonly code = 'BAD_INPUT';
+}
+
+export class LimitExceededError extends CacheGateError {
+  readonly code = 'LIMIT_EXCEEDED';
+}
+
+export class UpstreamFailedError extends CacheGateError {
+  readonly code = 'UPSTREAM_FAILED';
+}
+
+/** A value whose type differs from the cached column's: never coerced silently. */
+export class TypeConflictError extends CacheGateError {
+  readonly code = 'TYPE_CONFLICT';
+  constructor(table: string, column: string, cachedType: string, incomingType: string) {
+    super(
+      `Type conflict in table "${table}", column "${column}": the cache holds ${cachedType} but the upstream sent ${incomingType}. Fix the source or the column type in the config, then invalidate the table.`,
+      { table, column, cachedType, incomingType },
+    );
+  }
+}
+
+export class ConfigError extends CacheGateError {
+  readonly code = 'CONFIG_INVALID';
+}
+
+export function isCacheGateError(e: unknown): e is CacheGateError {
+  return e instanceof CacheGateError;
+}
