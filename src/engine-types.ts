@@ -52,11 +52,44 @@ export interface TableStats {
   bytes: number;
   hits: number;
   misses: number;
+  /** Upstream fetch calls (batches attempted). */
   fetches: number;
+  /** Cache lookups served (one per `lookup`/`getData` call). */
+  lookups: number;
 }
 
 export interface JobRegistry {
   get(jobId: string): FetchProgress | undefined;
   /** Every event of every job; returns the unsubscribe function. */
   subscribe(listener: ProgressListener): () => void;
+}
+
+/** What `createCache` returns: the engine, usable as a library and by the server. */
+export interface Cache {
+  readonly config: import('./config/types.js').CacheGateConfig;
+  readonly jobs: JobRegistry;
+  /** Configured table names. */
+  tables(): string[];
+  /**
+   * Rows of `ids` × `columns` (names or dot paths) as a polars DataFrame in the order of `ids`:
+   * an `id` column, then one column per requested string. Throws DataNotFoundError,
+   * ColumnNotFoundError, JsonParseError, BadInputError, UpstreamFailedError.
+   */
+  getData(
+    table: string,
+    ids: ReadonlyArray<string | number>,
+    columns: readonly string[],
+    options?: GetDataOptions,
+  ): Promise<import('nodejs-polars').DataFrame>;
+  /** Same engine, per-ID answers and per-ID errors instead of throwing (for the GraphQL layer). */
+  lookup(table: string, ids: readonly string[], columns: readonly string[], options?: GetDataOptions): Promise<LookupResult>;
+  /** Starts fetching in the background; returns the job's first event at once. */
+  warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress;
+  /** Drops those rows (or the whole table); returns how many rows were dropped. */
+  invalidate(table: string, ids?: readonly string[]): Promise<number>;
+  stats(table?: string): Promise<TableStats[]>;
+  /** Rewrites a table's parts, dropping expired rows and unreferenced files. */
+  compact(table?: string): Promise<void>;
+  /** Aborts running jobs, waits for in-flight writes, closes sources. */
+  close(): Promise<void>;
 }
