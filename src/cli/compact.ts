@@ -1,0 +1,54 @@
+import { createCache } from '../engine.js';
+import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { formatBytes, formatDuration, formatTable } from './format.js';
+import { type CliIo, EXIT, UsageError } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+
+export const usage = `Usage: cachegate compact [table] [--config PATH]
+
+Rewrites a table's part files (every configured table by default), dropping expired rows and
+files no manifest references any more. Safe while servers share the cache folder.
+
+Options:
+  -c, --config PATH   config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -h, --help          show this help`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { ...COMMON_OPTIONS },
+  });
+  if (values.help) {
+    io.stdout.write(`${usage}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1)
+    throw new UsageError(`compact takes at most one table, but got: ${positionals.join(' ')}`);
+  const table = positionals[0];
+  const { config } = await resolveConfig(values.config, io.cwd);
+  const cache = createCache(config);
+  try {
+    const before = await cache.stats(table);
+    const started = Date.now();
+    await cache.compact(table);
+    const elapsed = Date.now() - started;
+    const after = new Map((await cache.stats(table)).map((s) => [s.table, s]));
+    const rows = before.map((b) => {
+      const a = after.get(b.table);
+      return [
+        b.table,
+        `${b.rows} -> ${a?.rows ?? 0}`,
+        `${b.parts} -> ${a?.parts ?? 0}`,
+        `${formatBytes(b.bytes)} -> ${formatBytes(a?.bytes ?? 0)}`,
+      ];
+    });
+    io.stdout.write(
+      `${formatTable(['table', 'rows', 'parts', 'bytes'], rows)}\ncompacted in ${formatDuration(elapsed)}\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await cache.close();
+  }
+}

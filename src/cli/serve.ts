@@ -1,0 +1,89 @@
+import { buildApp } from '../server/app.js';
+import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
+import { type CliIo, EXIT, UsageError } from './io.js';
+import { resolveConfig } from './resolve-config.js';
+
+export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1]
+
+Serves the GraphQL API at /graphql (GraphiQL in a browser), /health and /metrics.
+With no config file, serves the built-in demo (an embedded PGlite database, seeded on first start).
+
+Options:
+  -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)
+  -H, --host HOST              address to bind (default: 127.0.0.1; 0.0.0.0 for every interface)
+  --max-upstream-cost N        refuse requests that would fetch more than N ID x column cells upstream
+  -c, --config PATH            config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -h, --help                   show this help
+
+Environment:
+  REDIS_URL                    share fetch progress and fetch locks with other replicas through Redis`;
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      ...COMMON_OPTIONS,
+      port: { type: 'string', short: 'p' },
+      host: { type: 'string', short: 'H' },
+      'max-upstream-cost': { type: 'string' },
+    },
+  });
+  if (values.help) {
+    io.stdout.write(`${usage}\n`);
+    return EXIT.ok;
+  }
+  if (positionals.length > 0)
+    throw new UsageError(`serve takes no arguments, but got: ${positionals.join(' ')}`);
+  const port = parsePort(values.port ?? io.env['PORT'], 4000);
+  const host = values.host ?? '127.0.0.1';
+  const maxUpstreamCost = parseCost(values['max-upstream-cost']);
+  const redisUrl = io.env['REDIS_URL'] || undefined;
+
+  const { config, demo } = await resolveConfig(values.config, io.cwd);
+  const app = buildApp({
+    config,
+    ...(redisUrl ? { redisUrl } : {}),
+    ...(maxUpstreamCost === undefined ? {} : { maxUpstreamCost }),
+  });
+  const started = await app.start(port, host);
+  const tables = Object.keys(config.tables);
+  io.stdout.write(
+    `${demo ? `No cachegate.config.{ts,js,json} in ${io.cwd}: serving the built-in demo (data in ${config.cacheDir}).\n` : ''}` +
+      `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}\n` +
+      `GraphiQL: ${graphqlUrl(host, started.port)}\n`,
+  );
+  await untilSignal(async (signal) => {
+    io.stderr.write(`${signal}: stopping (again to force)...\n`);
+    await app.stop();
+  });
+  return EXIT.ok;
+}
+
+function parseCost(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value))
+    throw new UsageError(`--max-upstream-cost must be a positive integer, but got: ${value}`);
+  return Number(value);
+}
+
+/** A browsable URL: a wildcard bind address is not one, so it is shown as localhost. */
+export function graphqlUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  return `http://${shown}:${port}/graphql`;
+}
+
+/** Resolves once `stop` has run after the first SIGINT/SIGTERM; a second signal exits at once. */
+function untilSignal(stop: (signal: NodeJS.Signals) => Promise<void>): Promise<void> {
+  return new Promise((resolveStopped, reject) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (stopping) process.exit(EXIT.failed);
+      stopping = true;
+      stop(signal).then(resolveStopped, reject);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
