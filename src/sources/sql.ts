@@ -1,0 +1,220 @@
+/**
+ * The SQL code path shared by the postgres and pglite sources: query building, column checks
+ * and value normalisation. It talks to the database only through a `SqlQuery` adapter, so it
+ * imports neither `pg` nor PGlite.
+ */
+import { ColumnNotFoundError, isCacheGateError, UpstreamFailedError } from '../errors.js';
+import type { FetchContext, Source, SourceRow } from './types.js';
+
+export interface SqlField {
+  name: string;
+  dataTypeID: number;
+}
+
+export interface SqlQueryResult {
+  rows: Record<string, unknown>[];
+  fields?: SqlField[];
+}
+
+/** Runs one parameterised statement; rejects promptly when `signal` aborts. */
+export type SqlQuery = (text: string, params: unknown[], signal?: AbortSignal) => Promise<SqlQueryResult>;
+
+export interface SqlSourceOptions {
+  /** The cachegate table name, used in error messages. */
+  tableName: string;
+  /** Upstream table (table mode); ignored when `query` is set. */
+  table: string;
+  schema?: string | undefined;
+  /** Custom query taking the ID array as `$1`. */
+  query?: string | undefined;
+  idColumn: string;
+  run: SqlQuery;
+  /** Names the upstream in messages, e.g. `PostgreSQL at db:5432/app` (never with a password). */
+  upstream: string;
+  /** Removes secrets (the password, the URL) from driver messages before they reach a client. */
+  scrub?: (message: string) => string;
+  close?: () => Promise<void>;
+}
+
+/**
+ * One array parameter carries all IDs, so the 65,535 bind-parameter limit does not apply; this
+ * bound only keeps a single statement (and the rows it returns) to a reasonable size.
+ */
+export const SQL_MAX_BATCH_SIZE = 50_000;
+
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** `SELECT id, cols FROM schema.table WHERE id::text = ANY($1)`; text comparison lets int and uuid IDs match. */
+export function buildSelect(
+  schema: string,
+  table: string,
+  idColumn: string,
+  columns: readonly string[],
+): string {
+  const id = quoteIdent(idColumn);
+  const cols = columns.map((c) => `, ${quoteIdent(c)}`).join('');
+  return `SELECT ${id} AS "id"${cols} FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE ${id}::text = ANY($1::text[])`;
+}
+
+interface TableInfo {
+  schema: string;
+  columns: string[];
+}
+
+export function createSqlSource(opts: SqlSourceOptions): Source {
+  const { tableName, idColumn } = opts;
+  let info: Promise<TableInfo> | undefined;
+
+  const run = async (text: string, params: unknown[], signal?: AbortSignal): Promise<SqlQueryResult> => {
+    try {
+      return await opts.run(text, params, signal);
+    } catch (e) {
+      throw wrapError(e, opts, signal);
+    }
+  };
+
+  const describe = async (): Promise<TableInfo> => {
+    if (opts.query !== undefined) {
+      // An empty ID array returns no rows but still describes the result columns.
+      const r = await run(opts.query, [[]]);
+      return { schema: '', columns: (r.fields ?? []).map((f) => f.name) };
+    }
+    const r = await run(
+      `SELECT table_schema AS s, column_name AS c FROM information_schema.columns
+       WHERE table_schema = coalesce($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
+      [opts.schema ?? null, opts.table],
+    );
+    const first = r.rows[0];
+    if (first === undefined) {
+      const where = opts.schema === undefined ? opts.table : `${opts.schema}.${opts.table}`;
+      throw new UpstreamFailedError(
+        `Source table "${where}" of table "${tableName}" was not found on ${opts.upstream}. Check source.table and source.schema in the config.`,
+        { table: tableName },
+      );
+    }
+    return { schema: String(first['s']), columns: r.rows.map((row) => String(row['c'])) };
+  };
+
+  const tableInfo = (refresh = false): Promise<TableInfo> => {
+    if (info === undefined || refresh) {
+      info = describe();
+      // A failed lookup (database down) must not stick: the next fetch tries again.
+      info.catch(() => {
+        info = undefined;
+      });
+    }
+    return info;
+  };
+
+  const fetch = async (ids: string[], columns: string[], ctx: FetchContext): Promise<SourceRow[]> => {
+    const wanted = [...new Set(columns.filter((c) => c !== 'id'))];
+    let meta = await tableInfo();
+    if (wanted.some((c) => !meta.columns.includes(c))) {
+      // The cached description may predate an upstream ALTER TABLE; look once more before refusing.
+      meta = await tableInfo(true);
+      const missing = wanted.find((c) => !meta.columns.includes(c));
+      if (missing !== undefined) {
+        const known = meta.columns.filter((c) => c !== 'id' || opts.query === undefined);
+        throw new ColumnNotFoundError(tableName, missing, known);
+      }
+    }
+    if (ids.length === 0) return [];
+    if (opts.query !== undefined) {
+      const r = await run(opts.query, [ids], ctx.signal);
+      const idKey = r.fields?.some((f) => f.name === 'id') === false ? idColumn : 'id';
+      return toRows(r, idKey, wanted);
+    }
+    const r = await run(buildSelect(meta.schema, opts.table, idColumn, wanted), [ids], ctx.signal);
+    return toRows(r, 'id', wanted);
+  };
+
+  const source: Source = {
+    fetch,
+    maxBatchSize: SQL_MAX_BATCH_SIZE,
+    columns: async () => (await tableInfo()).columns,
+  };
+  if (opts.close) source.close = opts.close;
+  return source;
+}
+
+function toRows(r: SqlQueryResult, idKey: string, columns: readonly string[]): SourceRow[] {
+  const types = new Map((r.fields ?? []).map((f) => [f.name, f.dataTypeID]));
+  return r.rows.map((row) => {
+    const out: SourceRow = { id: idToString(row[idKey]) };
+    for (const c of columns) out[c] = normalizeValue(row[c], types.get(c));
+    return out;
+  });
+}
+
+function idToString(v: unknown): string {
+  if (v instanceof Date) return v.toISOString();
+  return String(v);
+}
+
+const OID = { int8: 20, numeric: 1700, json: 114, jsonb: 3802, date: 1082 } as const;
+
+/** Makes pg and PGlite agree: JSON parsed, int8/numeric as numbers, dates as ISO strings. */
+export function normalizeValue(v: unknown, oid?: number): unknown {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Date) {
+    if (Number.isNaN(v.getTime())) return null;
+    return oid === OID.date ? v.toISOString().slice(0, 10) : v.toISOString();
+  }
+  if (typeof v === 'string') {
+    if (oid === OID.int8) {
+      const n = Number(v);
+      return Number.isSafeInteger(n) ? n : v;
+    }
+    if (oid === OID.numeric) {
+      const n = Number(v);
+      // NaN and ±Infinity are valid numerics but not JSON numbers: keep their text.
+      return Number.isFinite(n) ? n : v;
+    }
+    if (oid === OID.json || oid === OID.jsonb) return JSON.parse(v);
+    return v;
+  }
+  if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
+  if (Array.isArray(v)) return v.map((x) => normalizeValue(x));
+  return v;
+}
+
+/** Driver failures become UPSTREAM_FAILED with a hint; the SQL text never goes into the message. */
+function wrapError(e: unknown, opts: SqlSourceOptions, signal?: AbortSignal): Error {
+  if (isCacheGateError(e)) return e;
+  const { tableName, upstream } = opts;
+  if (signal?.aborted) {
+    return new UpstreamFailedError(
+      `Query for table "${tableName}" on ${upstream} was cancelled (batch timeout or shutdown).`,
+      { table: tableName },
+      { cause: e },
+    );
+  }
+  const scrub = opts.scrub ?? ((m: string) => m);
+  const err = e as { message?: unknown; code?: unknown };
+  const message = scrub(typeof err.message === 'string' ? err.message : String(e));
+  const code = typeof err.code === 'string' ? err.code : '';
+  const sqlState = /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : code ? ` (${code})` : '';
+  return new UpstreamFailedError(
+    `Query for table "${tableName}" failed on ${upstream}: ${message}${sqlState}. ${hint(code, opts)}`,
+    { table: tableName },
+    { cause: e },
+  );
+}
+
+function hint(code: string, opts: SqlSourceOptions): string {
+  if (code.startsWith('28')) return 'Check the user and password in source.url.';
+  if (code === '3D000') return 'Check the database name in source.url.';
+  if (code === '42P01' || code === '3F000') return 'Check source.table and source.schema in the config.';
+  if (code.startsWith('42')) {
+    return opts.query !== undefined
+      ? 'Check source.query: it must select "id" and take the ID array as $1.'
+      : 'Check source.idColumn and the columns in the config.';
+  }
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'ETIMEDOUT' || code === 'EHOSTUNREACH') {
+    return 'Check that the database is running and that source.url points at it.';
+  }
+  return 'Check that the database is reachable and that the source config matches it.';
+}

@@ -1,0 +1,187 @@
+/**
+ * The shared SQL path (sql.ts) through the postgres source, on the real PostgreSQL of
+ * DATABASE_URL (or PGlite when it is unset, see test/helpers/pg.ts).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ColumnNotFoundError, UpstreamFailedError } from '../../src/errors.js';
+import { createPostgresSource } from '../../src/sources/postgres.js';
+import { buildSelect, quoteIdent } from '../../src/sources/sql.js';
+import type { FetchContext, SourceResult, SourceRow } from '../../src/sources/types.js';
+import { createTestDb, type TestDb } from '../helpers/pg.js';
+
+const ctx = (signal = new AbortController().signal): FetchContext => ({
+  table: 't',
+  signal,
+  batch: 1,
+  attempt: 1,
+});
+const rows = (r: SourceResult): SourceRow[] => (Array.isArray(r) ? r : r.toRecords());
+const byId = (r: SourceResult): Map<unknown, SourceRow> => new Map(rows(r).map((x) => [x['id'], x]));
+
+let db: TestDb;
+
+beforeAll(async () => {
+  db = await createTestDb();
+  await db.exec(`
+    CREATE TABLE movies (code text PRIMARY KEY, title text, year int, rating numeric, details jsonb,
+      tags json, votes bigint, huge bigint, released date, "odd ""name" text);
+    INSERT INTO movies VALUES
+      ('007', 'Dr. No', 1962, 7.2, '{"cast":[{"name":"Connery"}]}', '["spy"]', 12345, 9007199254740993,
+       '1962-10-05', 'quoted'),
+      ('7', 'Seven', 1995, 8.6, null, null, null, null, null, null);
+    CREATE TABLE people (id int PRIMARY KEY, name text);
+    INSERT INTO people VALUES (1, 'Ada'), (2, 'Grace');
+  `);
+});
+
+afterAll(async () => {
+  await db?.teardown();
+});
+
+describe('SQL building', () => {
+  it('quotes identifiers by doubling inner quotes', () => {
+    expect(quoteIdent('odd "name')).toBe('"odd ""name"');
+    expect(buildSelect('s', 't', 'id', ['a'])).toBe(
+      'SELECT "id" AS "id", "a" FROM "s"."t" WHERE "id"::text = ANY($1::text[])',
+    );
+  });
+});
+
+describe(`postgres source (${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlite fallback'})`, () => {
+  it('returns only id and the requested columns', async () => {
+    const src = db.source('movies', { table: 'movies', idColumn: 'code' });
+    const out = rows(await src.fetch(['007'], ['title', 'year'], ctx()));
+    expect(out).toEqual([{ id: '007', title: 'Dr. No', year: 1962 }]);
+    expect(Object.keys(out[0] ?? {}).sort()).toEqual(['id', 'title', 'year']);
+  });
+
+  it('keeps numeric-looking string IDs as they are ("007" is not "7")', async () => {
+    const src = db.source('movies', { table: 'movies', idColumn: 'code' });
+    const out = byId(await src.fetch(['007', '7'], ['title'], ctx()));
+    expect(out.get('007')?.['title']).toBe('Dr. No');
+    expect(out.get('7')?.['title']).toBe('Seven');
+  });
+
+  it('parses JSON and JSONB, and turns numeric, bigint and date into JSON-friendly values', async () => {
+    const src = db.source('movies', { table: 'movies', idColumn: 'code' });
+    const cols = ['details', 'tags', 'rating', 'votes', 'huge', 'released'];
+    const [row] = rows(await src.fetch(['007'], cols, ctx()));
+    expect(row).toEqual({
+      id: '007',
+      details: { cast: [{ name: 'Connery' }] },
+      tags: ['spy'],
+      rating: 7.2,
+      votes: 12345,
+      huge: '9007199254740993',
+      released: '1962-10-05',
+    });
+  });
+
+  it('matches an int id column with string IDs and leaves missing IDs out', async () => {
+    const src = db.source('people', { table: 'people', idColumn: 'id' });
+    const out = rows(await src.fetch(['2', '99', 'not-a-number'], ['name'], ctx()));
+    expect(out).toEqual([{ id: '2', name: 'Grace' }]);
+  });
+
+  it('reads a column whose name needs quoting', async () => {
+    const src = db.source('movies', { table: 'movies', idColumn: 'code' });
+    const out = rows(await src.fetch(['007'], ['odd "name'], ctx()));
+    expect(out).toEqual([{ id: '007', 'odd "name': 'quoted' }]);
+  });
+
+  it('rejects an unknown column with COLUMN_NOT_FOUND naming it and the known ones', async () => {
+    const src = db.source('movies', { table: 'movies', idColumn: 'code' });
+    const err = await src.fetch(['007'], ['title', 'nope'], ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ColumnNotFoundError);
+    expect(err).toMatchObject({ code: 'COLUMN_NOT_FOUND' });
+    expect((err as Error).message).toContain('"nope"');
+    expect((err as Error).message).toContain('title');
+  });
+
+  it('sees a column added upstream after the first lookup', async () => {
+    await db.exec('CREATE TABLE evolving (id text PRIMARY KEY); INSERT INTO evolving VALUES ($$a$$);');
+    const src = db.source('evolving', { table: 'evolving', idColumn: 'id' });
+    expect(await src.columns?.()).toEqual(['id']);
+    await db.exec('ALTER TABLE evolving ADD COLUMN added int DEFAULT 5;');
+    expect(rows(await src.fetch(['a'], ['added'], ctx()))).toEqual([{ id: 'a', added: 5 }]);
+  });
+
+  it('lists the table columns', async () => {
+    const src = db.source('people', { table: 'people', idColumn: 'id' });
+    expect(await src.columns?.()).toEqual(['id', 'name']);
+    expect(src.maxBatchSize).toBe(50_000);
+  });
+
+  it('runs a custom query with the IDs as $1 and keeps only id and the requested columns', async () => {
+    const query = `SELECT id::text AS id, upper(name) AS shout, name FROM ${db.schema}.people WHERE id::text = ANY($1)`;
+    const src = db.source('people', { query, idColumn: 'id' });
+    const out = rows(await src.fetch(['1', '3'], ['shout'], ctx()));
+    expect(out).toEqual([{ id: '1', shout: 'ADA' }]);
+    expect(await src.columns?.()).toEqual(['id', 'shout', 'name']);
+    const err = await src.fetch(['1'], ['title'], ctx()).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'COLUMN_NOT_FOUND' });
+  });
+
+  it('reports a missing upstream table as UPSTREAM_FAILED naming it', async () => {
+    const src = db.source('ghosts', { table: 'ghosts', idColumn: 'id' });
+    const err = await src.fetch(['1'], ['name'], ctx()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamFailedError);
+    expect((err as Error).message).toContain('ghosts');
+  });
+
+  it('rejects once the signal aborts', async () => {
+    const src = db.source('people', { table: 'people', idColumn: 'id' });
+    const ac = new AbortController();
+    ac.abort(new Error('batch timed out'));
+    const err = await src.fetch(['1'], ['name'], ctx(ac.signal)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'UPSTREAM_FAILED' });
+  });
+});
+
+describe.runIf(process.env['DATABASE_URL'])('postgres source against the server', () => {
+  it('cancels the running statement on the server when the signal aborts', async () => {
+    // Sleeps once per ID, so describing the query (with no IDs) returns at once.
+    const query = `SELECT u.id, pg_sleep(30)::text AS slept /* cg-cancel-me */ FROM unnest($1::text[]) AS u(id)`;
+    const src = db.source('sleepy', { query, idColumn: 'id' });
+    expect(await src.columns?.()).toEqual(['id', 'slept']);
+    const ac = new AbortController();
+    const pending = src.fetch(['1'], ['slept'], ctx(ac.signal)).catch((e: unknown) => e);
+    const probe = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+    await probe.connect();
+    const running = async (): Promise<number> => {
+      const r = await probe.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cg-cancel-me%' AND pid <> pg_backend_pid()`,
+      );
+      return (r.rows[0] as { n: number }).n;
+    };
+    try {
+      await vi.waitFor(async () => expect(await running()).toBe(1), { timeout: 10_000 });
+      ac.abort(new Error('batch timed out'));
+      expect(await pending).toMatchObject({ code: 'UPSTREAM_FAILED' });
+      await vi.waitFor(async () => expect(await running()).toBe(0), { timeout: 10_000 });
+    } finally {
+      await probe.end();
+    }
+  });
+
+  it('does not put the password in the message of a connection failure', async () => {
+    const src = createPostgresSource(
+      {
+        kind: 'postgres',
+        url: 'postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere',
+        table: 't',
+        idColumn: 'id',
+      },
+      'movies',
+    );
+    const err = await src.fetch(['1'], ['a'], ctx()).catch((e: unknown) => e);
+    await src.close?.();
+    expect(err).toBeInstanceOf(UpstreamFailedError);
+    const message = (err as Error).message;
+    expect(message).toContain('"movies"');
+    expect(message).toContain('127.0.0.1:1');
+    expect(message).not.toContain('s3cr3t-pw');
+    expect(message).not.toMatch(/select/i);
+  });
+});
