@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import { demoConfig } from '../config/demo.js';
 import { loadConfig } from '../config/load.js';
 import type { CacheGateConfig } from '../config/types.js';
@@ -11,5 +12,9 @@ export interface ResolvedConfig {
 /** `--config PATH`, else a config file in `cwd`, else the built-in demo (DESIGN §3). */
 export async function resolveConfig(path: string | undefined, cwd: string): Promise<ResolvedConfig> {
   const loaded = await loadConfig(path === undefined ? { cwd } : { path, cwd });
-  return loaded ? { config: loaded, demo: false } : { config: demoConfig(cwd), demo: true };
+  if (loaded) return { config: loaded, demo: false };
+  const config = demoConfig(cwd);
+  // PGlite creates its dataDir but not the parents, and the demo database sits inside cacheDir.
+  await mkdir(config.cacheDir, { recursive: true });
+  return { config, demo: true };
 }

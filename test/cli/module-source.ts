@@ -20,7 +20,7 @@ export async function writeModuleConfig(dir: string): Promise<void> {
         typeName: 'Movie',
         source: { kind: 'module', path: './source.mjs' },
         columns: { title: 'String', year: 'Int' },
-        batch: { concurrency: 1, maxSize: 10, retries: 0, backoffMs: 1 },
+        batch: { concurrency: 1, maxSize: 10, retries: 0, backoff: '1ms' },
       },
     },
   };
