@@ -1,0 +1,88 @@
+/**
+ * One DataLoader per table per request. Keys are an ID plus the columns wanted for it; every
+ * key asked for in the same tick becomes ONE `cache.lookup` of the distinct IDs × the union of
+ * their columns, so a query costs one lookup per table however many fields and entities it has.
+ */
+import DataLoader from 'dataloader';
+import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
+import { type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
+
+export interface EntityKey {
+  id: string;
+  /** Column names or dot paths, as the cache takes them. */
+  columns: readonly string[];
+}
+
+/** What a key resolves to: the row's values for (at least) the columns of the key. */
+export interface EntityRow {
+  table: string;
+  id: string;
+  values: RowValues;
+  /** Cells of this row that could not be read (JSON_PARSE_ERROR). */
+  cellErrors: ReadonlyMap<string, CacheGateError> | undefined;
+  /** Columns of the batch that do not exist; shared by every row of the batch. */
+  columnErrors: ReadonlyMap<string, CacheGateError>;
+}
+
+export interface EntityLoaderOptions {
+  /** Upstream work one lookup may cause (missing IDs × missing columns); unlimited if absent. */
+  maxUpstreamCost?: number | undefined;
+  /** Called after every lookup, for metrics. */
+  onLookup?: ((table: string, ids: number, columns: number, ms: number) => void) | undefined;
+}
+
+export type EntityLoader = DataLoader<EntityKey, EntityRow, string>;
+
+// The engine's GetDataOptions gains `maxUpstreamCost`; spelled out here so this compiles either way.
+type LookupOptions = GetDataOptions & { maxUpstreamCost?: number };
+
+export function entityKey(key: EntityKey): string {
+  return `${key.id}\u0000${key.columns.join('\u0001')}`;
+}
+
+function rootColumn(path: string): string {
+  const dot = path.indexOf('.');
+  return dot === -1 ? path : path.slice(0, dot);
+}
+
+export function createEntityLoader(
+  cache: Cache,
+  table: string,
+  options: EntityLoaderOptions = {},
+): EntityLoader {
+  const lookupOptions: LookupOptions = {};
+  if (options.maxUpstreamCost !== undefined) lookupOptions.maxUpstreamCost = options.maxUpstreamCost;
+
+  async function batch(keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> {
+    const ids = [...new Set(keys.map((k) => k.id))];
+    let columns = [...new Set(keys.flatMap((k) => k.columns))];
+    const columnErrors = new Map<string, CacheGateError>();
+    const started = performance.now();
+    let result: Awaited<ReturnType<Cache['lookup']>>;
+    for (;;) {
+      try {
+        result = await cache.lookup(table, ids, columns, lookupOptions);
+        break;
+      } catch (error) {
+        // One unknown column (say a typo in `field(path:)`) fails only the fields that asked for
+        // it: drop it and look the rest up again. Anything else fails the whole batch.
+        if (!(error instanceof ColumnNotFoundError)) throw error;
+        const missing = error.details['column'];
+        const bad = columns.filter((c) => c === missing || rootColumn(c) === missing);
+        if (bad.length === 0) throw error;
+        for (const c of bad) columnErrors.set(c, error);
+        columns = columns.filter((c) => !columnErrors.has(c));
+      }
+    }
+    options.onLookup?.(table, ids.length, columns.length, performance.now() - started);
+    return keys.map((key): EntityRow | Error => {
+      const error = result.errors.get(key.id);
+      if (error !== undefined) return error;
+      const values = result.rows.get(key.id);
+      if (values === undefined) return new DataNotFoundError(table, [key.id]);
+      return { table, id: key.id, values, cellErrors: result.cellErrors.get(key.id), columnErrors };
+    });
+  }
+
+  return new DataLoader<EntityKey, EntityRow, string>(batch, { cacheKeyFn: entityKey });
+}

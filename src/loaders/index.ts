@@ -1,0 +1,9 @@
+export {
+  createEntityLoader,
+  type EntityKey,
+  type EntityLoader,
+  type EntityLoaderOptions,
+  type EntityRow,
+  entityKey,
+} from './entity-loader.js';
+export { createLoaders, type Loaders } from './loaders.js';

@@ -1,0 +1,32 @@
+/** The per-request set of entity loaders: created lazily, one per table. */
+import type { Cache } from '../engine-types.js';
+import { TableNotFoundError } from '../errors.js';
+import { createEntityLoader, type EntityLoader, type EntityLoaderOptions } from './entity-loader.js';
+
+export interface Loaders {
+  /** The request's loader of `table`; throws TableNotFoundError for an unconfigured table. */
+  get(table: string): EntityLoader;
+  /** Forgets what this request loaded from `table` (after `invalidate`), or from every table. */
+  clear(table?: string): void;
+}
+
+export function createLoaders(cache: Cache, options: EntityLoaderOptions = {}): Loaders {
+  const loaders = new Map<string, EntityLoader>();
+  return {
+    get(table) {
+      let loader = loaders.get(table);
+      if (loader === undefined) {
+        // Checked here, before any lookup, so a bad table name never reaches the engine's paths.
+        const known = cache.tables();
+        if (!known.includes(table)) throw new TableNotFoundError(table, known);
+        loader = createEntityLoader(cache, table, options);
+        loaders.set(table, loader);
+      }
+      return loader;
+    },
+    clear(table) {
+      if (table === undefined) for (const loader of loaders.values()) loader.clearAll();
+      else loaders.get(table)?.clearAll();
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/** The Pothos builder type; a fresh builder per `buildSchema` call, as the schema follows the config. */
+import SchemaBuilder from '@pothos/core';
+import type { SchemaContext } from './context.js';
+
+export interface SchemaTypes {
+  Context: SchemaContext;
+  // Non-null unless a field says otherwise, as the contract's SDL reads.
+  DefaultFieldNullability: false;
+  Scalars: {
+    ID: { Input: string; Output: string | number };
+    JSON: { Input: unknown; Output: unknown };
+  };
+}
+
+export function createBuilder() {
+  return new SchemaBuilder<SchemaTypes>({ defaultFieldNullability: false });
+}
+
+export type Builder = ReturnType<typeof createBuilder>;
+export type Types = PothosSchemaTypes.ExtendDefaultTypes<SchemaTypes>;

@@ -1,0 +1,51 @@
+/** `FetchJob`, the `job(id)` query and the `warm` mutation that starts one. */
+import type { FetchProgress } from '../engine-types.js';
+import type { Builder } from './builder.js';
+import type { JobStatusRef } from './job-status-enum.js';
+
+export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void {
+  const FetchJob = builder.objectRef<FetchProgress>('FetchJob').implement({
+    description: 'A background fetch of missing rows from the upstream source, in batches.',
+    fields: (t) => ({
+      id: t.exposeID('jobId'),
+      table: t.exposeString('table'),
+      status: t.field({ type: JobStatus, resolve: (job) => job.status }),
+      totalIds: t.exposeInt('totalIds'),
+      batchesTotal: t.exposeInt('batchesTotal'),
+      batchesDone: t.exposeInt('batchesDone'),
+      rowsFetched: t.exposeInt('rowsFetched'),
+      failedIds: t.exposeIDList('failedIds'),
+      // Float: elapsed times are fractional milliseconds.
+      elapsedMs: t.exposeFloat('elapsedMs'),
+      etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),
+      message: t.exposeString('message'),
+    }),
+  });
+
+  builder.queryField('job', (t) =>
+    t.field({
+      type: FetchJob,
+      nullable: true,
+      description: 'A fetch job of this server by ID; null when unknown (or forgotten).',
+      args: { id: t.arg.id({ required: true }) },
+      resolve: (_root, args, ctx) => ctx.cache.jobs.get(args.id) ?? null,
+    }),
+  );
+
+  builder.mutationField('warm', (t) =>
+    t.field({
+      type: FetchJob,
+      description:
+        'Starts fetching `ids` (all configured columns by default) in the background and returns at once; follow it with `fetchProgress(jobId:)`.',
+      args: {
+        table: t.arg.string({ required: true }),
+        ids: t.arg.idList({ required: true }),
+        columns: t.arg.stringList(),
+      },
+      resolve: (_root, args, ctx) => {
+        ctx.loaders.get(args.table);
+        return ctx.cache.warm(args.table, args.ids, args.columns ?? undefined);
+      },
+    }),
+  );
+}

@@ -1,0 +1,41 @@
+/** `FetchProgress` and the `fetchProgress(jobId, table)` subscription. */
+import type { FetchProgress } from '../engine-types.js';
+import { TableNotFoundError } from '../errors.js';
+import type { Builder } from './builder.js';
+import type { JobStatusRef } from './job-status-enum.js';
+
+export function addFetchProgressType(builder: Builder, JobStatus: JobStatusRef): void {
+  const Progress = builder.objectRef<FetchProgress>('FetchProgress').implement({
+    description: 'One progress event of a fetch job.',
+    fields: (t) => ({
+      jobId: t.exposeID('jobId'),
+      table: t.exposeString('table'),
+      status: t.field({ type: JobStatus, resolve: (event) => event.status }),
+      totalIds: t.exposeInt('totalIds'),
+      batchesTotal: t.exposeInt('batchesTotal'),
+      batchesDone: t.exposeInt('batchesDone'),
+      rowsFetched: t.exposeInt('rowsFetched'),
+      failedIds: t.exposeIDList('failedIds'),
+      elapsedMs: t.exposeFloat('elapsedMs'),
+      etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),
+      message: t.exposeString('message'),
+    }),
+  });
+
+  builder.subscriptionField('fetchProgress', (t) =>
+    t.field({
+      type: Progress,
+      description:
+        'Every event of job `jobId` (its current state first; ends when it ends), or of every job of `table`, or of all jobs. Queries that miss the cache start jobs too.',
+      args: { jobId: t.arg.id(), table: t.arg.string() },
+      subscribe: (_root, args, ctx) => {
+        if (args.table != null) {
+          const known = ctx.cache.tables();
+          if (!known.includes(args.table)) throw new TableNotFoundError(args.table, known);
+        }
+        return ctx.progress.events({ jobId: args.jobId ?? undefined, table: args.table ?? undefined });
+      },
+      resolve: (event) => event,
+    }),
+  );
+}

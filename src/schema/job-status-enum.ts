@@ -1,0 +1,13 @@
+import type { JobStatus } from '../engine-types.js';
+import type { Builder } from './builder.js';
+
+const STATUSES = ['RUNNING', 'SUCCEEDED', 'PARTIAL', 'FAILED'] as const satisfies readonly JobStatus[];
+
+export function addJobStatusEnum(builder: Builder) {
+  return builder.enumType('JobStatus', {
+    description: 'State of a fetch job: PARTIAL means some IDs failed or were not found.',
+    values: STATUSES,
+  });
+}
+
+export type JobStatusRef = ReturnType<typeof addJobStatusEnum>;

@@ -1,0 +1,44 @@
+/** `Row` and the generic `rows(table, ids, columns)` query that returns it. */
+import { parsePath } from '../json/json-path.js';
+import type { Builder } from './builder.js';
+import { readCell } from './cells.js';
+
+interface RowShape {
+  id: string;
+  values: Record<string, unknown>;
+}
+
+export function addRowType(builder: Builder): void {
+  const Row = builder.objectRef<RowShape>('Row').implement({
+    description: 'One row of any table: `values` maps each requested column or dot path to its value.',
+    fields: (t) => ({
+      id: t.exposeID('id'),
+      values: t.field({ type: 'JSON', resolve: (row) => row.values }),
+    }),
+  });
+
+  builder.queryField('rows', (t) =>
+    t.field({
+      type: [Row],
+      nullable: { list: false, items: true },
+      description:
+        'Rows of any configured table, in the order of `ids`; an unknown ID gives null and DATA_NOT_FOUND.',
+      args: {
+        table: t.arg.string({ required: true }),
+        ids: t.arg.idList({ required: true }),
+        columns: t.arg.stringList({ required: true }),
+      },
+      resolve: (_root, args, ctx) => {
+        const columns = [...new Set(args.columns.map((c) => parsePath(c).raw))];
+        const key = [...columns].sort();
+        const loader = ctx.loaders.get(args.table);
+        return args.ids.map(async (id) => {
+          const row = await loader.load({ id, columns: key });
+          const values: Record<string, unknown> = {};
+          for (const column of columns) values[column] = await readCell(ctx, row, column);
+          return { id, values };
+        });
+      },
+    }),
+  );
+}

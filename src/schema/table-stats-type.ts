@@ -1,0 +1,29 @@
+/** `TableStats` and the `cacheStats(table)` query. */
+import type { TableStats } from '../engine-types.js';
+import type { Builder } from './builder.js';
+
+export function addTableStatsType(builder: Builder): void {
+  const Stats = builder.objectRef<TableStats>('TableStats').implement({
+    description: 'What the cache holds for one table and how it has been used since the server started.',
+    fields: (t) => ({
+      table: t.exposeString('table'),
+      rows: t.exposeInt('rows'),
+      parts: t.exposeInt('parts', { description: 'Parquet part files.' }),
+      // Float: a cache folder easily outgrows GraphQL's 32-bit Int.
+      bytes: t.exposeFloat('bytes', { description: 'Bytes of the part files on disk.' }),
+      hits: t.exposeInt('hits'),
+      misses: t.exposeInt('misses'),
+      fetches: t.exposeInt('fetches', { description: 'Upstream fetch calls (batches attempted).' }),
+      lookups: t.exposeInt('lookups', { description: 'Cache lookups served.' }),
+    }),
+  });
+
+  builder.queryField('cacheStats', (t) =>
+    t.field({
+      type: [Stats],
+      description: 'Statistics of one table, or of every table.',
+      args: { table: t.arg.string() },
+      resolve: (_root, args, ctx) => ctx.cache.stats(args.table ?? undefined),
+    }),
+  );
+}
