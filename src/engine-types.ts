@@ -82,7 +82,12 @@ export interface Cache {
     options?: GetDataOptions,
   ): Promise<import('nodejs-polars').DataFrame>;
   /** Same engine, per-ID answers and per-ID errors instead of throwing (for the GraphQL layer). */
-  lookup(table: string, ids: readonly string[], columns: readonly string[], options?: GetDataOptions): Promise<LookupResult>;
+  lookup(
+    table: string,
+    ids: readonly string[],
+    columns: readonly string[],
+    options?: GetDataOptions,
+  ): Promise<LookupResult>;
   /** Starts fetching in the background; returns the job's first event at once. */
   warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress;
   /** Drops those rows (or the whole table); returns how many rows were dropped. */

@@ -30,7 +30,10 @@ export class DataNotFoundError extends CacheGateError {
   readonly code = 'DATA_NOT_FOUND';
   readonly ids: readonly string[];
   constructor(table: string, ids: readonly string[]) {
-    const shown = ids.slice(0, 10).map((id) => JSON.stringify(id)).join(', ');
+    const shown = ids
+      .slice(0, 10)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
     const more = ids.length > 10 ? ` and ${ids.length - 10} more` : '';
     super(
       `No row in table "${table}" for id ${shown}${more}: the upstream source did not return ${ids.length === 1 ? 'it' : 'them'}. Check the id, or invalidate it if it was created since.`,

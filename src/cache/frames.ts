@@ -1,0 +1,48 @@
+/** Small polars helpers shared by the store: typed empty frames, ID frames, schema alignment. */
+import pl from 'nodejs-polars';
+import { dtypeOf, type LogicalType } from './column-types.js';
+
+/** Bookkeeping column holding when a column was fetched (epoch ms); null = never fetched. */
+export const TS_PREFIX = '_cg_t__';
+export const tsCol = (column: string): string => `${TS_PREFIX}${column}`;
+
+export type TableSchema = Record<string, LogicalType>;
+
+export function idFrame(ids: readonly string[]): pl.DataFrame {
+  return pl.DataFrame([pl.Series('id', ids as string[], pl.String)]);
+}
+
+/** Every column of a part, in file order: id, data columns, then their fetch times. */
+export function partColumns(schema: TableSchema): string[] {
+  const cols = Object.keys(schema);
+  return ['id', ...cols, ...cols.map(tsCol)];
+}
+
+export function emptyPart(schema: TableSchema): pl.DataFrame {
+  return alignToSchema(pl.DataFrame([pl.Series('id', [], pl.String)]), schema);
+}
+
+/**
+ * Adds the schema's columns a frame lacks (as typed nulls: a column added by schema evolution
+ * after the part was written) and puts the columns in file order.
+ */
+export function alignToSchema(df: pl.DataFrame, schema: TableSchema): pl.DataFrame {
+  const have = new Set(df.columns);
+  const add: pl.Expr[] = [];
+  for (const [c, t] of Object.entries(schema)) {
+    if (!have.has(c)) add.push(pl.lit(null).cast(dtypeOf(t)).alias(c));
+    else if (!df.getColumn(c).dtype.equals(dtypeOf(t))) add.push(pl.col(c).cast(dtypeOf(t)));
+    if (!have.has(tsCol(c))) add.push(pl.lit(null).cast(pl.Float64).alias(tsCol(c)));
+  }
+  const withAll = add.length > 0 ? df.withColumns(...add) : df;
+  return withAll.select(...partColumns(schema));
+}
+
+/** Join on `id`; one typed seam for polars' schema-generic join overloads. */
+export function joinById(
+  left: pl.DataFrame,
+  right: pl.DataFrame,
+  how: 'left' | 'semi' | 'anti' | 'inner',
+): pl.DataFrame {
+  return left.join(right, { on: 'id', how });
+}

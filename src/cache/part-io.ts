@@ -1,0 +1,79 @@
+/**
+ * Part files: immutable Parquet files under fresh names, so a file name identifies its content
+ * for good and in-memory copies never go stale. Hot parts stay in memory within a byte budget.
+ */
+import { randomUUID } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import pl from 'nodejs-polars';
+
+export function newPartName(slot: string): string {
+  return `part-${slot}-${randomUUID()}.parquet`;
+}
+
+/** Encodes a frame as Parquet (in memory, so its size is known before anything is written). */
+export function encodeParquet(df: pl.DataFrame): Buffer {
+  // Encoding blocks the event loop (≈ tens of ms per 100k rows); `sinkParquet` would run off it
+  // but cannot tell the size before writing, which the split decision needs.
+  return df.writeParquet({ compression: 'zstd' });
+}
+
+/** Writes a new part file durably (fsync); the manifest that names it is written after. */
+export async function writePartFile(dir: string, name: string, data: Buffer): Promise<void> {
+  const fh = await open(path.join(dir, name), 'wx');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function readPartFile(dir: string, name: string): Promise<pl.DataFrame> {
+  // `collect()` runs in polars' thread pool, off the event loop, unlike `readParquet`.
+  return pl.scanParquet(path.join(dir, name)).collect();
+}
+
+interface Entry {
+  df: pl.DataFrame;
+  cost: number;
+}
+
+/** LRU of parsed parts keyed by file name, bounded by an estimated in-memory size. */
+export class PartMemory {
+  private readonly entries = new Map<string, Entry>();
+  private used = 0;
+
+  constructor(private readonly budgetBytes: number) {}
+
+  get(file: string): pl.DataFrame | undefined {
+    const e = this.entries.get(file);
+    if (!e) return undefined;
+    // Re-insert to mark as most recently used.
+    this.entries.delete(file);
+    this.entries.set(file, e);
+    return e.df;
+  }
+
+  /** `fileBytes` × 4 approximates the decoded size of a zstd Parquet part. */
+  set(file: string, df: pl.DataFrame, fileBytes: number): void {
+    const cost = fileBytes * 4;
+    if (cost > this.budgetBytes) return;
+    this.drop(file);
+    this.entries.set(file, { df, cost });
+    this.used += cost;
+    for (const [k, v] of this.entries) {
+      if (this.used <= this.budgetBytes) break;
+      this.entries.delete(k);
+      this.used -= v.cost;
+    }
+  }
+
+  drop(file: string): void {
+    const e = this.entries.get(file);
+    if (e) {
+      this.entries.delete(file);
+      this.used -= e.cost;
+    }
+  }
+}

@@ -1,0 +1,432 @@
+/**
+ * One table of the Parquet cache: lookups of IDs × columns, and batch writes (insert-or-replace
+ * of the fetched columns, schema evolution, not-found memory, part splitting), each write one
+ * atomic manifest version. Layout and guarantees: shared/DESIGN.md §2.
+ */
+import { mkdir, readdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import pl from 'nodejs-polars';
+import type { StoreLimits } from '../config/types.js';
+import type { SourceRow } from '../sources/types.js';
+import { fsyncDir } from './atomic-file.js';
+import { type ColumnSpec, coerceColumn, dtypeOf, inferType, type LogicalType } from './column-types.js';
+import {
+  alignToSchema,
+  emptyPart,
+  idFrame,
+  joinById,
+  partColumns,
+  type TableSchema,
+  tsCol,
+} from './frames.js';
+import { hashId, type PartSlot, SlotIndex, slotName } from './hash.js';
+import {
+  emptyManifest,
+  MANIFEST,
+  type Manifest,
+  type ManifestStamp,
+  type PartEntry,
+  readManifest,
+  sameStamp,
+  stampOf,
+  writeManifest,
+} from './manifest.js';
+import { encodeParquet, newPartName, type PartMemory, readPartFile, writePartFile } from './part-io.js';
+import { TableLock } from './table-lock.js';
+
+export interface TableStoreOptions {
+  dir: string;
+  table: string;
+  limits: StoreLimits;
+  memory: PartMemory;
+  /** Milliseconds a fetched column stays fresh; forever when absent. */
+  ttlMs?: number | undefined;
+  notFoundTtlMs: number;
+  /** Columns declared in the config: their types win over inference. */
+  declared?: Record<string, ColumnSpec> | undefined;
+  /** Test seam: runs after the new part files are durable and before the manifest is replaced. */
+  beforeCommit?: (() => void | Promise<void>) | undefined;
+}
+
+export interface StoreLookup {
+  /** Rows found: `id` and every requested column (typed nulls for columns never cached). */
+  frame: pl.DataFrame;
+  /** ID → requested columns to fetch: absent IDs, never-fetched and expired columns. */
+  missing: Map<string, string[]>;
+  /** IDs the upstream did not return, still within the not-found TTL. */
+  notFound: string[];
+}
+
+export interface BatchWrite {
+  rows: SourceRow[];
+  /** Columns this batch fetched: written for every row (a null is an upstream null). */
+  columns: string[];
+  /** IDs asked for and not returned. */
+  notFound: string[];
+  fetchedAt: number;
+}
+
+export class TableStore {
+  readonly table: string;
+  private readonly dir: string;
+  private readonly lock: TableLock;
+  private manifest: Manifest;
+  private stamp: ManifestStamp | undefined;
+  private loaded = false;
+  private notFound = new Map<string, number>();
+  private notFoundFile: string | null = null;
+
+  constructor(private readonly opts: TableStoreOptions) {
+    this.table = opts.table;
+    this.dir = opts.dir;
+    this.lock = new TableLock(opts.dir);
+    this.manifest = emptyManifest(opts.table);
+  }
+
+  /** The latest committed version, re-read only when the manifest file changed on disk. */
+  async current(): Promise<Manifest> {
+    const stamp = await stampOf(this.dir);
+    if (this.loaded && sameStamp(stamp, this.stamp)) return this.manifest;
+    const m = await readManifest(this.dir, this.table);
+    if (m.notFound !== this.notFoundFile) {
+      this.notFound = m.notFound ? await this.readNotFound(m.notFound) : new Map();
+      this.notFoundFile = m.notFound;
+    }
+    this.manifest = m;
+    this.stamp = stamp;
+    this.loaded = true;
+    return m;
+  }
+
+  async lookup(ids: readonly string[], columns: readonly string[], now = Date.now()): Promise<StoreLookup> {
+    // A writer in another process may delete a part between our manifest read and the file
+    // read; the newer manifest then names its replacement, so re-read and try again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.lookupOnce(ids, columns, now);
+      } catch (e) {
+        if (attempt >= 4 || !isMissingFile(e)) throw e;
+        this.loaded = false;
+      }
+    }
+  }
+
+  private async lookupOnce(
+    ids: readonly string[],
+    columns: readonly string[],
+    now: number,
+  ): Promise<StoreLookup> {
+    const m = await this.current();
+    const known = columns.filter((c) => c in m.schema);
+    const unknown = columns.filter((c) => !(c in m.schema));
+    const select = ['id', ...known, ...known.map(tsCol)];
+    const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+    const groups =
+      m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : new SlotIndex(m.parts).group(ids);
+    const frames: pl.DataFrame[] = [];
+    for (const [slot, slotIds] of groups) {
+      const part = slot === undefined ? undefined : bySlot.get(slot);
+      if (!part) continue;
+      const df = await this.loadPart(part, m.schema);
+      frames.push(
+        await df
+          .lazy()
+          .join(idFrame(slotIds).lazy(), { on: 'id', how: 'semi' })
+          .select(...select)
+          .collect(),
+      );
+    }
+    const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
+    let found =
+      frames.length === 0 ? emptyPart(subSchema) : frames.length === 1 ? frames[0]! : pl.concat(frames);
+
+    const missing = new Map<string, string[]>();
+    const notFound: string[] = [];
+    const foundIds =
+      found.height === ids.length && unknown.length === 0 ? undefined : colStrings(found, 'id');
+    if (foundIds) {
+      const foundSet = new Set(foundIds);
+      for (const id of ids) {
+        if (foundSet.has(id)) continue;
+        const at = this.notFound.get(id);
+        if (at !== undefined && now - at < this.opts.notFoundTtlMs) notFound.push(id);
+        else missing.set(id, [...columns]);
+      }
+      if (unknown.length > 0) for (const id of foundIds) missing.set(id, [...unknown]);
+    }
+    if (known.length > 0) this.addStaleColumns(found, known, now, missing);
+
+    found = found.select('id', ...known);
+    if (unknown.length > 0)
+      found = found.withColumns(...unknown.map((c) => pl.lit(null).cast(pl.String).alias(c)));
+    return { frame: found, missing, notFound };
+  }
+
+  /** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */
+  private addStaleColumns(
+    found: pl.DataFrame,
+    known: string[],
+    now: number,
+    missing: Map<string, string[]>,
+  ): void {
+    const ttl = this.opts.ttlMs;
+    const staleOf = (c: string): pl.Expr =>
+      ttl === undefined
+        ? pl.col(tsCol(c)).isNull()
+        : pl
+            .col(tsCol(c))
+            .isNull()
+            .or(pl.col(tsCol(c)).lt(now - ttl));
+    const stale = found
+      .filter(pl.anyHorizontal(known.map(staleOf)))
+      .select('id', ...known.map((c) => staleOf(c).alias(c)));
+    if (stale.height === 0) return;
+    for (const rec of stale.toRecords()) {
+      const id = rec['id'] as string;
+      const cols = known.filter((c) => rec[c] === true);
+      const prev = missing.get(id);
+      missing.set(id, prev ? [...prev, ...cols] : cols);
+    }
+  }
+
+  private async loadPart(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
+    let df = this.opts.memory.get(part.file);
+    if (!df) {
+      df = await readPartFile(this.dir, part.file);
+      this.opts.memory.set(part.file, df, part.bytes);
+    }
+    return df.width === partColumns(schema).length ? df : alignToSchema(df, schema);
+  }
+
+  /** Writes one fetched batch: rows (insert-or-replace of `columns`) and not-found IDs. */
+  write(batch: BatchWrite): Promise<void> {
+    return this.lock.run(async () => {
+      this.loaded = false;
+      const m = await this.current();
+      const { schema, untyped } = this.evolveSchema(m, batch);
+      const incoming = this.incomingFrame(batch, schema);
+      const newNotFound = new Map(this.notFound);
+      for (const id of batch.notFound) newNotFound.set(id, batch.fetchedAt);
+      for (const row of batch.rows) newNotFound.delete(String(row['id']));
+      const parts = incoming.height > 0 ? await this.mergeParts(m, schema, incoming, batch.columns) : m.parts;
+      await this.commit(m, { schema, untyped, parts, notFound: newNotFound });
+    });
+  }
+
+  private evolveSchema(m: Manifest, batch: BatchWrite): { schema: TableSchema; untyped: string[] } {
+    const schema: TableSchema = { ...m.schema };
+    const untyped = new Set(m.untyped ?? []);
+    for (const c of batch.columns) {
+      const declared = this.opts.declared?.[c]?.type;
+      let inferred: LogicalType | undefined;
+      for (const r of batch.rows) {
+        inferred = inferType(r[c]);
+        if (inferred) break;
+      }
+      if (!(c in schema) || (untyped.has(c) && (declared ?? inferred))) {
+        // A column seen only as nulls gets its type from the first non-null value later on.
+        schema[c] = declared ?? inferred ?? 'string';
+        if (declared ?? inferred) untyped.delete(c);
+        else untyped.add(c);
+      }
+    }
+    return { schema, untyped: [...untyped] };
+  }
+
+  private incomingFrame(batch: BatchWrite, schema: TableSchema): pl.DataFrame {
+    const series: pl.Series[] = [
+      pl.Series(
+        'id',
+        batch.rows.map((r) => String(r['id'])),
+        pl.String,
+      ),
+    ];
+    for (const c of batch.columns) {
+      const spec: ColumnSpec = { type: schema[c]!, idLike: this.opts.declared?.[c]?.idLike ?? false };
+      const values = coerceColumn(
+        this.table,
+        c,
+        spec,
+        batch.rows.map((r) => r[c]),
+      );
+      series.push(pl.Series(c, values, dtypeOf(spec.type)));
+    }
+    const at = new Float64Array(batch.rows.length).fill(batch.fetchedAt);
+    for (const c of batch.columns) series.push(pl.Series(tsCol(c), at, pl.Float64));
+    // An upstream that answers one ID twice: the last answer wins, as it would in two batches.
+    return pl.DataFrame(series).unique({ subset: 'id', keep: 'last', maintainOrder: true });
+  }
+
+  /** Rewrites only the parts the incoming rows fall into; returns the new part list. */
+  private async mergeParts(m: Manifest, schema: TableSchema, incoming: pl.DataFrame, columns: string[]) {
+    const slots: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
+    const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+    const groups = new SlotIndex(slots).group(colStrings(incoming, 'id'));
+    const replaced = new Set<string>();
+    const added: PartEntry[] = [];
+    const fetched = [...columns, ...columns.map(tsCol)];
+    for (const [slot, ids] of groups) {
+      const old = slot && bySlot.get(slot);
+      const base = old ? await this.loadPart(old, schema) : emptyPart(schema);
+      const inc: pl.DataFrame = groups.size === 1 ? incoming : joinById(incoming, idFrame(ids), 'semi');
+      // Rows already cached keep their other columns; new rows get typed nulls there.
+      const joined = joinById(inc, base.drop(fetched), 'left');
+      const kept = joinById(base, inc.select('id'), 'anti');
+      const merged = pl.concat([kept, alignToSchema(joined, schema)]);
+      const [depth, key] = (slot ?? '0-0').split('-').map(Number) as [number, number];
+      added.push(...(await this.writeSplit(merged, { depth, key })));
+      if (old) replaced.add(old.file);
+    }
+    return [...m.parts.filter((p) => !replaced.has(p.file)), ...added];
+  }
+
+  /** Writes a part, splitting it by the next hash bit while it is over the size limits. */
+  private async writeSplit(df: pl.DataFrame, slot: PartSlot): Promise<PartEntry[]> {
+    const { maxPartRows, maxPartBytes } = this.opts.limits;
+    const data = encodeParquet(df);
+    if ((df.height > maxPartRows || data.length > maxPartBytes) && slot.depth < 32 && df.height > 1) {
+      const bit = colStrings(df, 'id').map((id) => ((hashId(id) >>> slot.depth) & 1) === 1);
+      const high = pl.Series('_cg_bit', bit, pl.Bool);
+      const lo = df.filter(high.not());
+      const hi = df.filter(high);
+      return [
+        ...(await this.writeSplit(lo, { depth: slot.depth + 1, key: slot.key })),
+        ...(await this.writeSplit(hi, { depth: slot.depth + 1, key: (slot.key | (1 << slot.depth)) >>> 0 })),
+      ];
+    }
+    const file = newPartName(slotName(slot));
+    await writePartFile(this.dir, file, data);
+    this.opts.memory.set(file, df, data.length);
+    return [{ ...slot, file, rows: df.height, bytes: data.length }];
+  }
+
+  private async commit(
+    m: Manifest,
+    next: { schema: TableSchema; untyped?: string[]; parts: PartEntry[]; notFound: Map<string, number> },
+  ): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    let notFoundFile = m.notFound;
+    if (!sameMap(next.notFound, this.notFound)) {
+      notFoundFile = next.notFound.size > 0 ? await this.writeNotFound(next.notFound) : null;
+    }
+    await fsyncDir(this.dir);
+    await this.opts.beforeCommit?.();
+    const manifest: Manifest = {
+      ...m,
+      version: m.version + 1,
+      schema: next.schema,
+      parts: next.parts,
+      notFound: notFoundFile,
+    };
+    if (next.untyped && next.untyped.length > 0) manifest.untyped = next.untyped;
+    else delete manifest.untyped;
+    await writeManifest(this.dir, manifest);
+    this.manifest = manifest;
+    this.stamp = await stampOf(this.dir);
+    this.notFound = next.notFound;
+    this.notFoundFile = notFoundFile;
+    this.loaded = true;
+    // Files of the previous version are unreferenced now; readers elsewhere retry on a newer manifest.
+    const live = new Set(manifest.parts.map((p) => p.file));
+    const stale = m.parts.filter((p) => !live.has(p.file)).map((p) => p.file);
+    if (m.notFound && m.notFound !== notFoundFile) stale.push(m.notFound);
+    await Promise.all(stale.map((f) => this.removeFile(f)));
+  }
+
+  private async removeFile(file: string): Promise<void> {
+    this.opts.memory.drop(file);
+    await rm(path.join(this.dir, file), { force: true });
+  }
+
+  private async writeNotFound(map: Map<string, number>): Promise<string> {
+    const df = pl.DataFrame([
+      pl.Series('id', [...map.keys()], pl.String),
+      pl.Series('_cg_at', Float64Array.from(map.values()), pl.Float64),
+    ]);
+    const file = newPartName('notfound');
+    await writePartFile(this.dir, file, encodeParquet(df));
+    return file;
+  }
+
+  private async readNotFound(file: string): Promise<Map<string, number>> {
+    const df = await readPartFile(this.dir, file);
+    const ids = colStrings(df, 'id');
+    const at = df.getColumn('_cg_at').toArray() as number[];
+    return new Map(ids.map((id, i) => [id, at[i]!]));
+  }
+
+  /** Drops rows (all, or those IDs) and their not-found entries; returns the rows dropped. */
+  invalidate(ids?: readonly string[]): Promise<number> {
+    return this.lock.run(async () => {
+      this.loaded = false;
+      const m = await this.current();
+      if (!ids) {
+        const count = m.parts.reduce((n, p) => n + p.rows, 0);
+        await this.commit(m, { schema: m.schema, parts: [], notFound: new Map() });
+        return count;
+      }
+      const notFound = new Map(this.notFound);
+      for (const id of ids) notFound.delete(id);
+      const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+      const groups = m.parts.length > 0 ? new SlotIndex(m.parts).group(ids) : new Map<string, string[]>();
+      let dropped = 0;
+      const replaced = new Set<string>();
+      const added: PartEntry[] = [];
+      for (const [slot, slotIds] of groups) {
+        const part = slot && bySlot.get(slot);
+        if (!part) continue;
+        const df = await this.loadPart(part, m.schema);
+        const kept = joinById(df, idFrame(slotIds), 'anti');
+        if (kept.height === df.height) continue;
+        dropped += df.height - kept.height;
+        replaced.add(part.file);
+        added.push(...(await this.writeSplit(kept, part)));
+      }
+      const parts = [...m.parts.filter((p) => !replaced.has(p.file)), ...added];
+      await this.commit(m, { schema: m.schema, parts, notFound });
+      return dropped;
+    });
+  }
+
+  /** Removes files no version references (left by a crash) and expired not-found entries. */
+  compact(now = Date.now()): Promise<{ removedFiles: number }> {
+    return this.lock.run(async () => {
+      this.loaded = false;
+      const m = await this.current();
+      const notFound = new Map([...this.notFound].filter(([, at]) => now - at < this.opts.notFoundTtlMs));
+      if (notFound.size !== this.notFound.size) await this.commit(m, { ...m, notFound });
+      const live = new Set([MANIFEST, '.lock', ...this.manifest.parts.map((p) => p.file)]);
+      if (this.manifest.notFound) live.add(this.manifest.notFound);
+      let removedFiles = 0;
+      for (const f of await readdir(this.dir).catch(() => [] as string[])) {
+        if (live.has(f)) continue;
+        await this.removeFile(f);
+        removedFiles++;
+      }
+      return { removedFiles };
+    });
+  }
+
+  async stats(): Promise<{ rows: number; parts: number; bytes: number }> {
+    const m = await this.current();
+    return {
+      rows: m.parts.reduce((n, p) => n + p.rows, 0),
+      parts: m.parts.length,
+      bytes: m.parts.reduce((n, p) => n + p.bytes, 0),
+    };
+  }
+}
+
+function colStrings(df: pl.DataFrame, name: string): string[] {
+  return df.getColumn(name).toArray() as string[];
+}
+
+function sameMap(a: Map<string, number>, b: Map<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (b.get(k) !== v) return false;
+  return true;
+}
+
+function isMissingFile(e: unknown): boolean {
+  return e instanceof Error && /No such file|ENOENT/.test(e.message);
+}

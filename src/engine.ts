@@ -1,0 +1,402 @@
+/**
+ * The cache engine as one object: cache store + fetch coordinator + sources + JSON paths
+ * (DESIGN §1, §5). Knows nothing of GraphQL; the server and library users both call this.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type pl from 'nodejs-polars';
+import { type ColumnSpec, logicalOf } from './cache/column-types.js';
+import { buildResultFrame, type OutputColumn } from './cache/result-frame.js';
+import { CacheStore } from './cache/store.js';
+import type { TableStore } from './cache/table-store.js';
+import { parseConfig } from './config/load.js';
+import {
+  type CacheGateConfig,
+  DEFAULT_BATCH,
+  DEFAULT_NOT_FOUND_TTL_MS,
+  TABLE_NAME,
+  type TableConfig,
+} from './config/types.js';
+import { distinct, normalizeIds, parseColumns } from './engine-input.js';
+import type {
+  Cache,
+  FetchProgress,
+  GetDataOptions,
+  LookupResult,
+  RowValues,
+  TableStats,
+} from './engine-types.js';
+import {
+  BadInputError,
+  type CacheGateError,
+  ColumnNotFoundError,
+  DataNotFoundError,
+  JsonParseError,
+  LimitExceededError,
+  TableNotFoundError,
+  UpstreamFailedError,
+} from './errors.js';
+import { Coordinator } from './fetch/coordinator.js';
+import { Jobs } from './fetch/jobs.js';
+import { InFlight } from './fetch/single-flight.js';
+import type { ParsedPath } from './json/json-path.js';
+import { CellParseFailure, decodeJsonCell, extractPath } from './json/json-path.js';
+import { createSource } from './sources/index.js';
+import type { Fetcher, Source } from './sources/types.js';
+
+export interface CacheOptions {
+  /** Test seam passed to every table store: runs before a manifest is replaced. */
+  beforeCommit?: () => void | Promise<void>;
+}
+
+/** What a library user may pass: a validated config, or a raw one (`{ cacheDir, tables? }`). */
+export type CacheInput =
+  | CacheGateConfig
+  | ({ cacheDir?: string; tables?: unknown; store?: unknown } & Record<string, unknown>);
+
+interface Counters {
+  hits: number;
+  misses: number;
+  fetches: number;
+  lookups: number;
+}
+
+const UNCONFIGURED: TableConfig = { notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS, batch: DEFAULT_BATCH };
+
+function isValidated(input: CacheInput): input is CacheGateConfig {
+  return (
+    typeof input['baseDir'] === 'string' && typeof input['store'] === 'object' && input['store'] !== null
+  );
+}
+
+export function createCache(input: CacheInput, options: CacheOptions = {}): Cache {
+  const config = isValidated(input) ? input : parseConfig({ tables: {}, ...input }, process.cwd());
+  return new Engine(config, options);
+}
+
+class Engine implements Cache {
+  readonly jobs = new Jobs();
+  private readonly store: CacheStore;
+  private readonly coordinator: Coordinator;
+  private readonly sources = new Map<string, Source>();
+  private readonly counters = new Map<string, Counters>();
+  private readonly running = new Set<Promise<unknown>>();
+  private readonly abort = new AbortController();
+
+  constructor(
+    readonly config: CacheGateConfig,
+    private readonly options: CacheOptions,
+  ) {
+    this.store = new CacheStore(config.cacheDir, config.store);
+    this.coordinator = new Coordinator(this.jobs, new InFlight());
+  }
+
+  tables(): string[] {
+    return Object.keys(this.config.tables);
+  }
+
+  private tableConfig(table: string, fetcher: Fetcher | undefined): TableConfig {
+    const cfg = this.config.tables[table];
+    if (cfg) return cfg;
+    // A library call may name any valid table when it brings its own fetcher, and may then
+    // inspect or drop what it cached.
+    if (fetcher || (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table))))
+      return UNCONFIGURED;
+    throw new TableNotFoundError(table, this.tables());
+  }
+
+  private tableStore(table: string, cfg: TableConfig): TableStore {
+    const declared = cfg.columns
+      ? Object.fromEntries(
+          Object.entries(cfg.columns).map(([c, t]): [string, ColumnSpec] => [
+            c,
+            { type: logicalOf(t), idLike: t === 'ID' },
+          ]),
+        )
+      : undefined;
+    return this.store.table(table, {
+      ttlMs: cfg.ttlMs,
+      notFoundTtlMs: cfg.notFoundTtlMs,
+      declared,
+      beforeCommit: this.options.beforeCommit,
+    });
+  }
+
+  private source(table: string, cfg: TableConfig): Source | undefined {
+    if (!cfg.source) return undefined;
+    let s = this.sources.get(table);
+    if (!s) {
+      s = createSource(cfg.source, table, this.config.baseDir);
+      this.sources.set(table, s);
+    }
+    return s;
+  }
+
+  private count(table: string): Counters {
+    let c = this.counters.get(table);
+    if (!c) {
+      c = { hits: 0, misses: 0, fetches: 0, lookups: 0 };
+      this.counters.set(table, c);
+    }
+    return c;
+  }
+
+  /** Checks table and paths up front, so a bad request fails before any I/O. */
+  private prepare(table: string, columns: readonly string[], fetcher: Fetcher | undefined) {
+    const cfg = this.tableConfig(table, fetcher);
+    const paths = parseColumns(columns);
+    const base = distinct(paths.map((p) => p.column).filter((c) => c !== 'id'));
+    if (cfg.columns) {
+      const known = Object.keys(cfg.columns);
+      for (const c of base) if (!(c in cfg.columns)) throw new ColumnNotFoundError(table, c, known);
+      for (const p of paths) {
+        if (p.steps.length > 0 && p.column !== 'id' && cfg.columns[p.column] !== 'JSON') {
+          throw notJson(table, p, cfg.columns[p.column]!);
+        }
+      }
+    }
+    const store = this.tableStore(table, cfg);
+    const src = fetcher ? undefined : this.source(table, cfg);
+    const fetch = fetcher ?? src?.fetch.bind(src);
+    return { cfg, paths, base, store, fetch, maxBatchSize: fetcher ? undefined : src?.maxBatchSize };
+  }
+
+  /** The shared core of `lookup` and `getData`: found rows (polars) and per-ID failures. */
+  private async resolve(
+    table: string,
+    ids: string[],
+    columns: readonly string[],
+    opts: GetDataOptions & { maxUpstreamCost?: number },
+  ) {
+    const p = this.prepare(table, columns, opts.fetcher);
+    const counters = this.count(table);
+    counters.lookups++;
+    let res = await p.store.lookup(ids, p.base);
+    const errors = new Map<string, CacheGateError>();
+    let jobId: string | undefined;
+    counters.misses += res.missing.size;
+    counters.hits += ids.length - res.missing.size - res.notFound.length;
+    if (res.missing.size > 0) {
+      if (!p.fetch) {
+        throw new UpstreamFailedError(
+          `Table "${table}" has no source configured and no fetcher was given, so ${res.missing.size} missing ids cannot be fetched.`,
+          { table },
+        );
+      }
+      const cost = [...res.missing.values()].reduce((n, cols) => n + Math.max(1, cols.length), 0);
+      if (opts.maxUpstreamCost !== undefined && cost > opts.maxUpstreamCost) {
+        throw new LimitExceededError(
+          `This request would fetch ${cost} cells (${res.missing.size} missing ids × their missing columns) from the upstream of "${table}"; the limit is ${opts.maxUpstreamCost}. Start a background fetch with the warm mutation, then query the cached rows.`,
+          { table, cost, limit: opts.maxUpstreamCost },
+        );
+      }
+      const outcome = await this.track(this.fetchMissing(table, p, res.missing, opts).done);
+      jobId = outcome.jobId;
+      for (const [id, e] of outcome.failures) errors.set(id, e);
+      res = await p.store.lookup(ids, p.base);
+    }
+    const notFound = new Set(res.notFound);
+    for (const [id, cols] of res.missing) {
+      // Still absent after the fetch (and not remembered as not found): a failure of its own,
+      // or a concurrent fetch elsewhere that failed.
+      if (!errors.has(id) && cols.length === p.base.length && !notFound.has(id)) {
+        errors.set(
+          id,
+          new UpstreamFailedError(
+            `Id ${JSON.stringify(id)} of table "${table}" could not be fetched; retry later.`,
+            { table, id },
+          ),
+        );
+      }
+    }
+    const missingIds = res.notFound.filter((id) => !errors.has(id));
+    for (const id of missingIds) errors.set(id, new DataNotFoundError(table, [id]));
+    return { frame: res.frame, errors, jobId, paths: p.paths, cfg: p.cfg };
+  }
+
+  private fetchMissing(
+    table: string,
+    p: ReturnType<Engine['prepare']>,
+    missing: ReadonlyMap<string, readonly string[]>,
+    opts: GetDataOptions,
+    jobId?: string,
+  ) {
+    return this.coordinator.start({
+      table,
+      missing,
+      fetcher: p.fetch!,
+      maxBatchSize: p.cfg.batch.maxSize ?? p.maxBatchSize,
+      policy: p.cfg.batch,
+      write: (batch) => p.store.write(batch),
+      onProgress: opts.onProgress,
+      onAttempt: () => {
+        this.count(table).fetches++;
+      },
+      signal: this.abort.signal,
+      jobId,
+    });
+  }
+
+  private track<T>(promise: Promise<T>): Promise<T> {
+    this.running.add(promise);
+    return promise.finally(() => this.running.delete(promise));
+  }
+
+  async lookup(
+    table: string,
+    ids: readonly string[],
+    columns: readonly string[],
+    options: GetDataOptions & { maxUpstreamCost?: number } = {},
+  ): Promise<LookupResult> {
+    const unique = distinct(normalizeIds(ids));
+    const r = await this.resolve(table, unique, columns, options);
+    const rows = new Map<string, RowValues>();
+    const cellErrors = new Map<string, Map<string, CacheGateError>>();
+    const json = new Set(
+      Object.entries(r.cfg.columns ?? {})
+        .filter(([, t]) => t === 'JSON')
+        .map(([c]) => c),
+    );
+    for (const rec of r.frame.toRecords()) {
+      const id = rec['id'] as string;
+      const values: RowValues = {};
+      for (const path of r.paths) {
+        try {
+          const cell = path.column === 'id' ? id : rec[path.column];
+          // Whole JSON columns come back decoded for the GraphQL JSON scalar.
+          values[path.raw] =
+            path.steps.length > 0
+              ? extractPath(cell, path.steps)
+              : json.has(path.column)
+                ? decodeJsonCell(cell)
+                : (cell ?? null);
+        } catch (e) {
+          if (!(e instanceof CellParseFailure)) throw e;
+          values[path.raw] = null;
+          const forId = cellErrors.get(id) ?? new Map<string, CacheGateError>();
+          forId.set(path.raw, new JsonParseError(table, id, path.column, e.cause));
+          cellErrors.set(id, forId);
+        }
+      }
+      rows.set(id, values);
+    }
+    const result: LookupResult = { rows, errors: r.errors, cellErrors };
+    if (r.jobId) result.jobId = r.jobId;
+    return result;
+  }
+
+  async getData(
+    table: string,
+    ids: ReadonlyArray<string | number>,
+    columns: readonly string[],
+    options: GetDataOptions = {},
+  ): Promise<pl.DataFrame> {
+    const unique = distinct(normalizeIds(ids));
+    const r = await this.resolve(table, unique, columns, options);
+    throwFirst(table, r.errors);
+    const outputs: OutputColumn[] = distinct(r.paths.map((p) => p.raw))
+      .filter((raw) => raw !== 'id')
+      .map((raw) => {
+        const path = r.paths.find((p) => p.raw === raw)!;
+        if (path.steps.length === 0) return { name: raw, column: path.column };
+        return {
+          name: raw,
+          column: path.column,
+          extract: (cell: unknown, id: string) => {
+            try {
+              return extractPath(cell, path.steps);
+            } catch (e) {
+              if (e instanceof CellParseFailure) throw new JsonParseError(table, id, path.column, e.cause);
+              throw e;
+            }
+          },
+        };
+      });
+    return buildResultFrame(r.frame, unique, outputs);
+  }
+
+  warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress {
+    const cfg = this.tableConfig(table, undefined);
+    const cols = columns && columns.length > 0 ? [...columns] : Object.keys(cfg.columns ?? {});
+    if (cols.length === 0) {
+      throw new BadInputError(`Table "${table}" declares no columns: name the columns to warm.`, { table });
+    }
+    const p = this.prepare(table, cols, undefined);
+    const unique = distinct(normalizeIds(ids));
+    const jobId = randomUUID();
+    const started = Date.now();
+    const first: FetchProgress = {
+      jobId,
+      table,
+      status: 'RUNNING',
+      totalIds: unique.length,
+      batchesTotal: 0,
+      batchesDone: 0,
+      rowsFetched: 0,
+      failedIds: [],
+      elapsedMs: 0,
+      etaMs: null,
+      message: `checking the cache for ${unique.length} ids`,
+    };
+    this.jobs.publish(first);
+    const finish = (status: FetchProgress['status'], message: string, failedIds: string[] = []): void =>
+      this.jobs.publish({ ...first, status, message, failedIds, elapsedMs: Date.now() - started, etaMs: 0 });
+    const work = (async () => {
+      const res = await p.store.lookup(unique, p.base);
+      if (res.missing.size === 0) return finish('SUCCEEDED', `all ${unique.length} ids already cached`);
+      if (!p.fetch)
+        return finish('FAILED', `table "${table}" has no source configured`, [...res.missing.keys()]);
+      const { first: started2, done } = this.fetchMissing(table, p, res.missing, {}, jobId);
+      await done;
+      // Everything was already being fetched by other callers: this job only waited.
+      if (!started2) finish('SUCCEEDED', 'fetched by concurrent requests');
+    })().catch((e: unknown) => finish('FAILED', e instanceof Error ? e.message : String(e), unique));
+    void this.track(work);
+    return first;
+  }
+
+  async invalidate(table: string, ids?: readonly string[]): Promise<number> {
+    const cfg = this.tableConfig(table, undefined);
+    return this.tableStore(table, cfg).invalidate(ids ? distinct(normalizeIds(ids)) : undefined);
+  }
+
+  async stats(table?: string): Promise<TableStats[]> {
+    const names = table === undefined ? this.tables() : [table];
+    const out: TableStats[] = [];
+    for (const name of names) {
+      const s = await this.tableStore(name, this.tableConfig(name, undefined)).stats();
+      out.push({ table: name, ...s, ...this.count(name) });
+    }
+    return out;
+  }
+
+  async compact(table?: string): Promise<void> {
+    for (const name of table === undefined ? this.tables() : [table]) {
+      await this.tableStore(name, this.tableConfig(name, undefined)).compact();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.abort.abort(new Error('cache closed'));
+    await Promise.allSettled([...this.running]);
+    await Promise.allSettled([...this.sources.values()].map((s) => s.close?.()));
+    this.sources.clear();
+  }
+}
+
+function notJson(table: string, p: ParsedPath, type: string): BadInputError {
+  return new BadInputError(
+    `"${p.raw}" goes into column "${p.column}" of table "${table}", which is ${type}, not JSON: dot paths only reach into JSON columns.`,
+    { table, column: p.column },
+  );
+}
+
+/** getData answers all or nothing: the most actionable error wins, with every affected ID. */
+function throwFirst(table: string, errors: Map<string, CacheGateError>): void {
+  if (errors.size === 0) return;
+  const all = [...errors.values()];
+  const upstream = all.find((e) => e.code !== 'DATA_NOT_FOUND');
+  if (upstream) throw upstream;
+  throw new DataNotFoundError(table, [...errors.keys()]);
+}

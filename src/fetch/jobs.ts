@@ -1,0 +1,37 @@
+/** Fetch jobs and their progress events; the server publishes these to subscribers. */
+import { EventEmitter } from 'node:events';
+import type { FetchProgress, JobRegistry, ProgressListener } from '../engine-types.js';
+
+/** Finished jobs kept for late `job(id)` queries and subscriptions. */
+const KEEP_FINISHED = 1000;
+
+export class Jobs implements JobRegistry {
+  private readonly latest = new Map<string, FetchProgress>();
+  private readonly emitter = new EventEmitter();
+
+  constructor() {
+    // Every open subscription is a listener; the default cap of 10 would warn spuriously.
+    this.emitter.setMaxListeners(0);
+  }
+
+  get(jobId: string): FetchProgress | undefined {
+    return this.latest.get(jobId);
+  }
+
+  subscribe(listener: ProgressListener): () => void {
+    this.emitter.on('progress', listener);
+    return () => this.emitter.off('progress', listener);
+  }
+
+  publish(event: FetchProgress): void {
+    this.latest.delete(event.jobId);
+    this.latest.set(event.jobId, event);
+    if (this.latest.size > KEEP_FINISHED) {
+      for (const [id, e] of this.latest) {
+        if (this.latest.size <= KEEP_FINISHED) break;
+        if (e.status !== 'RUNNING') this.latest.delete(id);
+      }
+    }
+    this.emitter.emit('progress', event);
+  }
+}

@@ -1,0 +1,8 @@
+/** cachegate as a library: the cache engine, its errors and config helpers. */
+
+export { loadConfig, parseConfig } from './config/index.js';
+export type { CacheGateConfig, ColumnType, SourceConfig, TableConfig } from './config/types.js';
+export { type CacheInput, type CacheOptions, createCache } from './engine.js';
+export type * from './engine-types.js';
+export * from './errors.js';
+export type { FetchContext, Fetcher, Source, SourceResult, SourceRow } from './sources/types.js';
