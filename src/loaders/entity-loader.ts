@@ -5,7 +5,7 @@
  */
 import DataLoader from 'dataloader';
 import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
-import { type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
+import { BadInputError, type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
 
 export interface EntityKey {
   id: string;
@@ -45,6 +45,18 @@ function rootColumn(path: string): string {
   return dot === -1 ? path : path.slice(0, dot);
 }
 
+/** The requested strings a column-level error is about; empty when it is not one. */
+function badColumns(error: unknown, columns: readonly string[]): string[] {
+  if (!(error instanceof ColumnNotFoundError || error instanceof BadInputError)) return [];
+  const column = error.details['column'];
+  if (typeof column !== 'string') return [];
+  // ColumnNotFound: the column and every path into it. BadInput names a column that dot paths
+  // cannot enter: only those paths are bad, the column itself is fine.
+  return columns.filter(
+    (c) => rootColumn(c) === column && (error instanceof ColumnNotFoundError || c !== column),
+  );
+}
+
 export function createEntityLoader(
   cache: Cache,
   table: string,
@@ -64,13 +76,12 @@ export function createEntityLoader(
         result = await cache.lookup(table, ids, columns, lookupOptions);
         break;
       } catch (error) {
-        // One unknown column (say a typo in `field(path:)`) fails only the fields that asked for
-        // it: drop it and look the rest up again. Anything else fails the whole batch.
-        if (!(error instanceof ColumnNotFoundError)) throw error;
-        const missing = error.details['column'];
-        const bad = columns.filter((c) => c === missing || rootColumn(c) === missing);
+        // One unknown column (a typo in `field(path:)`) or one dot path into a non-JSON column
+        // fails only the fields that asked for it: drop those and look the rest up again.
+        // Anything else fails the whole batch, so every key gets that error.
+        const bad = badColumns(error, columns);
         if (bad.length === 0) throw error;
-        for (const c of bad) columnErrors.set(c, error);
+        for (const c of bad) columnErrors.set(c, error as CacheGateError);
         columns = columns.filter((c) => !columnErrors.has(c));
       }
     }

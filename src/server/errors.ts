@@ -1,0 +1,57 @@
+/**
+ * The one seam where engine errors become client errors: a CacheGateError becomes a GraphQLError
+ * carrying its `code` (and client-safe details) in `extensions`; anything unexpected becomes
+ * "Unexpected error." with the request id, the original being logged, never sent.
+ */
+import { GraphQLError } from 'graphql';
+import { CacheGateError } from '../errors.js';
+
+export const UNEXPECTED_MESSAGE = 'Unexpected error.';
+export const INTERNAL_CODE = 'INTERNAL_SERVER_ERROR';
+
+function located(error: unknown): GraphQLError | undefined {
+  return error instanceof GraphQLError ? error : undefined;
+}
+
+/** The CacheGateError behind `error` (itself, or a GraphQLError's original error), if any. */
+export function cacheGateErrorOf(error: unknown): CacheGateError | undefined {
+  if (error instanceof CacheGateError) return error;
+  const original = located(error)?.originalError;
+  return original instanceof CacheGateError ? original : undefined;
+}
+
+/**
+ * True for errors GraphQL itself reports (syntax, validation, variable coercion): their messages
+ * are written for clients already.
+ */
+export function isGraphQLOwnError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError)) return false;
+  const original = error.originalError;
+  return original === undefined || original === null || isGraphQLOwnError(original);
+}
+
+/** A CacheGateError (bare or wrapped with a path) as the GraphQLError clients see; else undefined. */
+export function toGraphQLError(error: unknown): GraphQLError | undefined {
+  const domain = cacheGateErrorOf(error);
+  if (domain === undefined) return undefined;
+  const at = located(error);
+  return new GraphQLError(domain.message, {
+    nodes: at?.nodes ?? null,
+    source: at?.source ?? null,
+    positions: at?.positions ?? null,
+    path: at?.path ?? null,
+    extensions: { ...domain.details, code: domain.code },
+  });
+}
+
+/** What a client sees instead of an error it must not see; `requestId` finds it in the logs. */
+export function maskedError(error: unknown, requestId: string | undefined): GraphQLError {
+  const at = located(error);
+  return new GraphQLError(UNEXPECTED_MESSAGE, {
+    nodes: at?.nodes ?? null,
+    source: at?.source ?? null,
+    positions: at?.positions ?? null,
+    path: at?.path ?? null,
+    extensions: requestId === undefined ? { code: INTERNAL_CODE } : { code: INTERNAL_CODE, requestId },
+  });
+}

@@ -1,0 +1,119 @@
+/**
+ * Prometheus metrics (prom-client), one registry per app so that several apps in one process
+ * (tests) do not collide. Cache counters are read from `cache.stats()` at scrape time, so they
+ * are the engine's own numbers, not a second count that could drift.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Cache, FetchProgress, TableStats } from '../engine-types.js';
+
+export interface Metrics {
+  registry: Registry;
+  /** Counts one HTTP request. */
+  request(method: string, route: string, status: number): void;
+  /** Records one cache lookup made by a loader. */
+  lookup(table: string, ms: number): void;
+  /** Feeds one job progress event (batch latency, finished jobs). */
+  progress(event: FetchProgress): void;
+}
+
+const ROUTES = new Set(['/graphql', '/health', '/metrics']);
+
+export function createMetrics(cache: Cache): Metrics {
+  const registry = new Registry();
+  const requests = new Counter({
+    name: 'cachegate_http_requests_total',
+    help: 'HTTP requests served, by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [registry],
+  });
+  const lookups = new Histogram({
+    name: 'cachegate_lookup_duration_seconds',
+    help: 'Duration of one cache lookup made by a request (cache read plus any upstream fetch it waited for).',
+    labelNames: ['table'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [registry],
+  });
+  const batches = new Histogram({
+    name: 'cachegate_upstream_batch_duration_seconds',
+    help: 'Time between successive batch completions of a fetch job (one batch when batches run one at a time).',
+    labelNames: ['table'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [registry],
+  });
+  const jobs = new Counter({
+    name: 'cachegate_fetch_jobs_total',
+    help: 'Fetch jobs finished, by table and final status.',
+    labelNames: ['table', 'status'] as const,
+    registers: [registry],
+  });
+
+  // One stats() call per scrape feeds all the cache-derived series.
+  let pending: Promise<TableStats[]> | undefined;
+  const stats = (): Promise<TableStats[]> => {
+    pending ??= cache.stats().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+  const fromStats = (name: string, help: string, pick: (s: TableStats) => number, counter: boolean) => {
+    const config = { name, help, labelNames: ['table'] as const, registers: [registry] };
+    if (counter) {
+      new Counter({
+        ...config,
+        async collect() {
+          this.reset();
+          for (const s of await stats()) this.inc({ table: s.table }, pick(s));
+        },
+      });
+    } else {
+      new Gauge({
+        ...config,
+        async collect() {
+          for (const s of await stats()) this.set({ table: s.table }, pick(s));
+        },
+      });
+    }
+  };
+  fromStats('cachegate_cache_hits_total', 'Cache hits, as the engine counts them.', (s) => s.hits, true);
+  fromStats(
+    'cachegate_cache_misses_total',
+    'Cache misses, as the engine counts them.',
+    (s) => s.misses,
+    true,
+  );
+  fromStats(
+    'cachegate_upstream_calls_total',
+    'Upstream fetch calls (batches attempted).',
+    (s) => s.fetches,
+    true,
+  );
+  fromStats('cachegate_cache_lookups_total', 'Cache lookups served.', (s) => s.lookups, true);
+  fromStats('cachegate_cache_rows', 'Rows held in the cache.', (s) => s.rows, false);
+  fromStats('cachegate_cache_bytes', 'Bytes of Parquet part files.', (s) => s.bytes, false);
+
+  const lastBatch = new Map<string, { batchesDone: number; elapsedMs: number }>();
+  return {
+    registry,
+    request(method, route, status) {
+      requests.inc({ method, route: ROUTES.has(route) ? route : 'other', status: String(status) });
+    },
+    lookup(table, ms) {
+      lookups.observe({ table }, ms / 1000);
+    },
+    progress(event) {
+      const last = lastBatch.get(event.jobId) ?? { batchesDone: 0, elapsedMs: 0 };
+      if (event.batchesDone > last.batchesDone) {
+        const perBatch = (event.elapsedMs - last.elapsedMs) / (event.batchesDone - last.batchesDone);
+        for (let i = last.batchesDone; i < event.batchesDone; i += 1) {
+          batches.observe({ table: event.table }, perBatch / 1000);
+        }
+      }
+      if (event.status === 'RUNNING') {
+        lastBatch.set(event.jobId, { batchesDone: event.batchesDone, elapsedMs: event.elapsedMs });
+      } else {
+        lastBatch.delete(event.jobId);
+        jobs.inc({ table: event.table, status: event.status });
+      }
+    },
+  };
+}
