@@ -10,7 +10,10 @@ import lockfile from 'proper-lockfile';
 export class TableLock {
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly staleMs = 15_000,
+  ) {}
 
   run<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.tail.then(() => this.withFileLock(fn));
@@ -23,9 +26,9 @@ export class TableLock {
     await mkdir(this.dir, { recursive: true });
     const release = await lockfile.lock(this.dir, {
       lockfilePath: path.join(this.dir, '.lock'),
-      // A lock older than `stale` whose holder stopped refreshing it belongs to a dead process.
-      stale: 15_000,
-      update: 5_000,
+      // A lock whose holder stopped refreshing it for `stale` ms belongs to a dead process.
+      stale: this.staleMs,
+      update: Math.max(1_000, Math.floor(this.staleMs / 3)),
       retries: { retries: 600, minTimeout: 10, maxTimeout: 100, factor: 1.3 },
     });
     try {

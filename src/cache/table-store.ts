@@ -44,6 +44,8 @@ export interface TableStoreOptions {
   notFoundTtlMs: number;
   /** Columns declared in the config: their types win over inference. */
   declared?: Record<string, ColumnSpec> | undefined;
+  /** After this long without a refresh, a lock file is taken to belong to a dead process. */
+  lockStaleMs?: number | undefined;
   /** Test seam: runs after the new part files are durable and before the manifest is replaced. */
   beforeCommit?: (() => void | Promise<void>) | undefined;
 }
@@ -79,7 +81,7 @@ export class TableStore {
   constructor(private readonly opts: TableStoreOptions) {
     this.table = opts.table;
     this.dir = opts.dir;
-    this.lock = new TableLock(opts.dir);
+    this.lock = new TableLock(opts.dir, opts.lockStaleMs);
     this.manifest = emptyManifest(opts.table);
   }
 

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { batchSize, planBatches } from '../../src/fetch/batch-plan.js';
+
+function missingOf(n: number, columns: string[] = ['a']): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (let i = 0; i < n; i++) m.set(String(i), columns);
+  return m;
+}
+
+describe('batchSize', () => {
+  it.each([
+    [1, 100, 1],
+    [100, 100, 1],
+    [1_000, 100, 10],
+    [10_000, 100, 100],
+    [1_000_000, 10_000, 100],
+    [1_000_001, 10_001, 100],
+  ])('%i missing ids → batches of %i, %i batches', (missing, size, batches) => {
+    expect(batchSize(missing)).toBe(size);
+    expect(Math.ceil(missing / batchSize(missing))).toBe(batches);
+  });
+
+  it('is capped by the source limit, which may make more than 100 batches', () => {
+    expect(batchSize(1_000_000, 5_000)).toBe(5_000);
+    expect(Math.ceil(1_000_000 / batchSize(1_000_000, 5_000))).toBe(200);
+    expect(batchSize(10, 50)).toBe(50);
+  });
+});
+
+describe('planBatches', () => {
+  it('covers every id exactly once, in batches of the planned size', () => {
+    const batches = planBatches(missingOf(1_000_001));
+    expect(batches).toHaveLength(100);
+    expect(batches.slice(0, 99).every((b) => b.ids.length === 10_001)).toBe(true);
+    expect(batches.reduce((n, b) => n + b.ids.length, 0)).toBe(1_000_001);
+    expect(new Set(batches.flatMap((b) => b.ids)).size).toBe(1_000_001);
+  });
+
+  it('plans 1 id as one batch', () => {
+    expect(planBatches(missingOf(1))).toEqual([{ ids: ['0'], columns: ['a'] }]);
+  });
+
+  it('fetches ids lacking different columns apart, asking each only for what it lacks', () => {
+    const missing = new Map([
+      ['1', ['title', 'year']],
+      ['2', ['year']],
+      ['3', ['year', 'title']],
+    ]);
+    expect(planBatches(missing)).toEqual([
+      { ids: ['1', '3'], columns: ['title', 'year'] },
+      { ids: ['2'], columns: ['year'] },
+    ]);
+  });
+});
