@@ -3,7 +3,10 @@
  * carrying its `code` (and client-safe details) in `extensions`; anything unexpected becomes
  * "Unexpected error." with the request id, the original being logged, never sent.
  */
-import { GraphQLError } from 'graphql';
+// `graphql/index.js`, not `graphql`: the same CommonJS build yoga and Pothos load under Node, so
+// `instanceof GraphQLError` agrees with theirs also under vitest, which would resolve a bare
+// `graphql` in our (transformed) sources to the separate ESM build.
+import { GraphQLError } from 'graphql/index.js';
 import { CacheGateError } from '../errors.js';
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.';

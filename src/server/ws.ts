@@ -4,7 +4,10 @@
  * (error mapping, context factory) — the shape of graphql-yoga's examples/graphql-ws.
  */
 import type { Server } from 'node:http';
-import { type ExecutionArgs, GraphQLError } from 'graphql';
+// `graphql/index.js`, not `graphql`: the same CommonJS build yoga and Pothos load under Node, so
+// `instanceof GraphQLError` agrees with theirs also under vitest, which would resolve a bare
+// `graphql` in our (transformed) sources to the separate ESM build.
+import { type ExecutionArgs, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';

@@ -3,7 +3,8 @@
  * `movies` and `people` tables (so the typed documents generated from schema.graphql fit) but
  * reads them from a `module` source written into the temp folder, which records every call.
  */
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { type ExecutionResult, print } from 'graphql';
@@ -74,6 +75,18 @@ export async function fetch(ids, columns, ctx) {
   return rows;
 }
 `;
+
+const dirs: string[] = [];
+
+/**
+ * A temp folder that lives until the test server stops (`temp-dir.ts` removes its folders after
+ * each test, too early for a server shared by a file's tests).
+ */
+export async function serverTempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'cachegate-server-'));
+  dirs.push(dir);
+  return dir;
+}
 
 /** The test config over `dir`; `maxSize` is the upstream batch size of both tables. */
 export async function testConfig(dir: string, options: { maxSize?: number } = {}): Promise<CacheGateConfig> {
@@ -154,6 +167,9 @@ export async function startTestServer(options: Omit<AppOptions, 'logger'>): Prom
     request: (document, variables) =>
       post({ query: print(document), variables }) as Promise<ExecutionResult<never>>,
     requestText: (query, variables) => post({ query, variables }),
-    stop: () => app.stop(),
+    async stop() {
+      await app.stop();
+      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+    },
   };
 }

@@ -2,6 +2,7 @@
  * Static limits checked at validation, before anything runs: selection depth and alias count.
  * (The upstream-cost limit is the engine's, as it depends on what is cached.)
  */
+// graphql/index.js: see server/errors.ts (one GraphQLError class with yoga's, also under vitest).
 import {
   type ASTVisitor,
   type FragmentDefinitionNode,
@@ -9,7 +10,7 @@ import {
   Kind,
   type SelectionSetNode,
   type ValidationContext,
-} from 'graphql';
+} from 'graphql/index.js';
 import type { Plugin } from 'graphql-yoga';
 
 export interface Limits {

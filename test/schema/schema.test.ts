@@ -1,0 +1,123 @@
+// graphql/index.js: the build Pothos uses (see src/server/errors.ts); a bare `graphql` is another realm here.
+import { execute, lexicographicSortSchema, parse, printSchema } from 'graphql/index.js';
+import { describe, expect, it } from 'vitest';
+import {
+  type CacheGateConfig,
+  DEFAULT_BATCH,
+  DEFAULT_STORE,
+  type TableConfig,
+} from '../../src/config/types.js';
+import { ConfigError } from '../../src/errors.js';
+import { buildSchema, defaultTypeName, planSchema, safeFieldName } from '../../src/schema/index.js';
+
+const table = (t: Partial<TableConfig> = {}): TableConfig => ({
+  notFoundTtlMs: 1_000,
+  batch: DEFAULT_BATCH,
+  ...t,
+});
+const config = (tables: Record<string, TableConfig>): CacheGateConfig => ({
+  cacheDir: '/nonexistent',
+  baseDir: '/nonexistent',
+  store: DEFAULT_STORE,
+  tables,
+});
+
+const SAMPLE = config({
+  movies: table({
+    typeName: 'Movie',
+    columns: {
+      title: 'String',
+      year: 'Int',
+      rating: 'Float',
+      details: 'JSON',
+      director_id: 'ID',
+      released: 'Boolean',
+      'release-date': 'String',
+      release_date: 'String',
+      '2nd_title': 'String',
+      field: 'String',
+      id: 'ID',
+    },
+    relations: { director: { table: 'people', column: 'director_id' } },
+  }),
+  people: table({ columns: { name: 'String' } }),
+  order_items: table({ columns: { qty: 'Int' } }),
+});
+
+describe('buildSchema', () => {
+  it('prints the contract of DESIGN §4 for a config', () => {
+    expect(printSchema(lexicographicSortSchema(buildSchema(SAMPLE)))).toMatchSnapshot();
+  });
+
+  it('maps GraphQL-unsafe column names to safe, unique field names', () => {
+    const movies = planSchema(SAMPLE).get('movies')!;
+    const names = Object.fromEntries(
+      movies.fields.map((f) => [f.kind === 'column' ? f.column : f.relation, f.name]),
+    );
+    expect(names).toEqual({
+      director: 'director',
+      title: 'title',
+      year: 'year',
+      rating: 'rating',
+      details: 'details',
+      director_id: 'director_id',
+      released: 'released',
+      'release-date': 'release_date',
+      release_date: 'release_date_2',
+      '2nd_title': '_2nd_title',
+      field: 'field_2',
+    });
+  });
+
+  it('names types and root fields by the documented rule', () => {
+    expect(defaultTypeName('movies')).toBe('Movie');
+    expect(defaultTypeName('people')).toBe('Person');
+    expect(defaultTypeName('order_items')).toBe('OrderItem');
+    expect(defaultTypeName('categories')).toBe('Category');
+    expect(defaultTypeName('boxes')).toBe('Box');
+    expect(defaultTypeName('status')).toBe('Status');
+    expect(defaultTypeName('rows')).toBe('RowRecord');
+    expect(safeFieldName('__meta')).toBe('f__meta');
+    expect(safeFieldName('a b.c')).toBe('a_b_c');
+    const plan = planSchema(config({ person: table(), rows: table() }));
+    expect(plan.get('person')).toMatchObject({ listField: 'person', singleField: 'personById' });
+    expect(plan.get('rows')).toMatchObject({ listField: 'rowsTable', singleField: 'rowRecord' });
+  });
+
+  it('refuses two tables with one type name, naming both', () => {
+    const build = () =>
+      buildSchema(config({ a: table({ typeName: 'Thing' }), b: table({ typeName: 'Thing' }) }));
+    expect(build).toThrow(ConfigError);
+    expect(build).toThrow(/tables\.b and tables\.a both have the GraphQL type name "Thing"/);
+  });
+
+  it('refuses a typeName that cachegate defines itself', () => {
+    expect(() => buildSchema(config({ a: table({ typeName: 'FetchJob' }) }))).toThrow(/set another typeName/);
+  });
+
+  it('reaches an unsafe column through its safe field and through field(path:)', async () => {
+    const schema = buildSchema(SAMPLE);
+    const lookups: string[][] = [];
+    const cache = {
+      tables: () => Object.keys(SAMPLE.tables),
+      lookup: async (_table: string, ids: readonly string[], columns: readonly string[]) => {
+        lookups.push([...columns]);
+        const values = Object.fromEntries(columns.map((c) => [c, `value of ${c}`]));
+        return { rows: new Map(ids.map((id) => [id, values])), errors: new Map(), cellErrors: new Map() };
+      },
+    };
+    const { createLoaders } = await import('../../src/loaders/index.js');
+    // Only `tables` and `lookup` are used by entity fields; the rest of Cache is not needed here.
+    const contextValue = { cache, loaders: createLoaders(cache as never), progress: undefined as never };
+    const result = await execute({
+      schema,
+      document: parse('{ movie(id: "1") { id release_date raw: field(path: "release-date") } }'),
+      contextValue,
+    });
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      movie: { id: '1', release_date: 'value of release-date', raw: 'value of release-date' },
+    });
+    expect(lookups).toEqual([['release-date']]);
+  });
+});
