@@ -32,7 +32,8 @@ const globals = globalThis as SourceGlobals;
 
 /** Every call the module source received in this process (test files run in their own fork). */
 export function sourceCalls(table?: string): SourceCall[] {
-  const calls = (globals.__cachegateTestCalls ??= []);
+  globals.__cachegateTestCalls ??= [];
+  const calls = globals.__cachegateTestCalls;
   return table === undefined ? calls : calls.filter((c) => c.table === table);
 }
 
@@ -79,8 +80,8 @@ export async function fetch(ids, columns, ctx) {
 const dirs: string[] = [];
 
 /**
- * A temp folder that lives until the test server stops (`temp-dir.ts` removes its folders after
- * each test, too early for a server shared by a file's tests).
+ * A temp folder that lives until the test server whose config it holds stops (`temp-dir.ts`
+ * removes its folders after each test, too early for a server shared by a file's tests).
  */
 export async function serverTempDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'cachegate-server-'));
@@ -169,7 +170,8 @@ export async function startTestServer(options: Omit<AppOptions, 'logger'>): Prom
     requestText: (query, variables) => post({ query, variables }),
     async stop() {
       await app.stop();
-      await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+      const own = dirs.indexOf(options.config.baseDir);
+      if (own !== -1) await rm(dirs.splice(own, 1)[0]!, { recursive: true, force: true });
     },
   };
 }

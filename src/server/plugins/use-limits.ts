@@ -30,6 +30,8 @@ function measure(
   for (const s of set?.selections ?? []) {
     let inner: { depth: number; aliases: number };
     if (s.kind === Kind.FIELD) {
+      // Introspection (GraphiQL's own query nests `ofType` deeply) is bounded by the schema.
+      if (s.name.value === '__schema' || s.name.value === '__type') continue;
       inner = measure(s.selectionSet, fragments, seen);
       inner = { depth: inner.depth + 1, aliases: inner.aliases + (s.alias ? 1 : 0) };
     } else if (s.kind === Kind.INLINE_FRAGMENT) {
