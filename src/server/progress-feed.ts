@@ -4,7 +4,7 @@
  * one replica sees jobs running on another.
  */
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
-import { createPubSub, type PubSub } from 'graphql-yoga';
+import { createPubSub, type PubSub, Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
 import type { FetchProgress, JobRegistry } from '../engine-types.js';
 import type { ProgressFeed, ProgressFilter } from '../schema/index.js';
@@ -33,34 +33,35 @@ function progressed(event: FetchProgress, last: FetchProgress | undefined): bool
 
 function createFeed(pubsub: PubSub<Topics>, jobs: JobRegistry): ProgressFeed {
   return {
-    async *events(filter) {
-      const iterator = pubsub.subscribe(TOPIC)[Symbol.asyncIterator]();
-      // Starting the first read attaches the listener now, before the snapshot is taken, so an
-      // event between the snapshot and the loop is queued, not lost.
-      let next = iterator.next();
-      try {
+    // A Repeater, not an async generator: a generator waiting for the next event cannot be
+    // returned early, so a client that unsubscribes from a quiet table would stay attached.
+    events: (filter) =>
+      new Repeater<FetchProgress>(async (push, stop) => {
+        const source = pubsub.subscribe(TOPIC)[Symbol.asyncIterator]();
+        // Starting the first read attaches the listener now, before the snapshot is taken, so an
+        // event between the snapshot and the loop is queued, not lost.
+        let next = source.next();
+        void stop.then(() => source.return?.());
         let last: FetchProgress | undefined;
-        if (filter.jobId !== undefined) {
-          last = jobs.get(filter.jobId);
-          if (last !== undefined) {
-            yield last;
-            if (last.status !== 'RUNNING') return;
-          }
+        const ends = (event: FetchProgress) => filter.jobId !== undefined && event.status !== 'RUNNING';
+        if (filter.jobId !== undefined) last = jobs.get(filter.jobId);
+        if (last !== undefined) await push(last);
+        if (last !== undefined && ends(last)) {
+          stop();
+          return;
         }
         for (;;) {
           const { value, done } = await next;
-          if (done === true) return;
-          next = iterator.next();
+          if (done === true) break;
+          next = source.next();
           if (!matches(value, filter)) continue;
           if (filter.jobId !== undefined && !progressed(value, last)) continue;
           last = value;
-          yield value;
-          if (filter.jobId !== undefined && value.status !== 'RUNNING') return;
+          await push(value);
+          if (ends(value)) break;
         }
-      } finally {
-        await iterator.return?.();
-      }
-    },
+        stop();
+      }),
   };
 }
 
