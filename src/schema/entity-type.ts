@@ -9,6 +9,7 @@ import type { Builder, Types } from './builder.js';
 import { readCell, toNumber } from './cells.js';
 import { collectColumns } from './collect-columns.js';
 import type { SchemaContext } from './context.js';
+import { settleList } from './settle-list.js';
 import type { ColumnField, RelationField, SchemaPlan, TablePlan } from './table-plan.js';
 
 export type EntityRef = PothosSchemaTypes.ImplementableObjectRef<Types, EntityRow>;
@@ -104,7 +105,7 @@ export function addEntityType(builder: Builder, plan: TablePlan, plans: SchemaPl
       nullable: { list: false, items: true },
       description: `Rows of \`${plan.table}\` in the order of \`ids\`; an unknown ID gives null and a DATA_NOT_FOUND error.`,
       args: { ids: t.arg.idList({ required: true }) },
-      resolve: (_root, args, ctx, info) => loadEntities(ctx, info, plan, args.ids),
+      resolve: (_root, args, ctx, info) => settleList(loadEntities(ctx, info, plan, args.ids)),
     }),
   );
   builder.queryField(plan.singleField, (t) =>

@@ -2,6 +2,7 @@
 import { parsePath } from '../json/json-path.js';
 import type { Builder } from './builder.js';
 import { readCell } from './cells.js';
+import { settleList } from './settle-list.js';
 
 interface RowShape {
   id: string;
@@ -32,12 +33,14 @@ export function addRowType(builder: Builder): void {
         const columns = [...new Set(args.columns.map((c) => parsePath(c).raw))];
         const key = [...columns].sort();
         const loader = ctx.loaders.get(args.table);
-        return args.ids.map(async (id) => {
-          const row = await loader.load({ id, columns: key });
-          const values: Record<string, unknown> = {};
-          for (const column of columns) values[column] = await readCell(ctx, row, column);
-          return { id, values };
-        });
+        return settleList(
+          args.ids.map(async (id) => {
+            const row = await loader.load({ id, columns: key });
+            const values: Record<string, unknown> = {};
+            for (const column of columns) values[column] = await readCell(ctx, row, column);
+            return { id, values };
+          }),
+        );
       },
     }),
   );
