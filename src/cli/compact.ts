@@ -1,6 +1,6 @@
 import { createCache } from '../engine.js';
 import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
-import { formatBytes, formatDuration, formatTable } from './format.js';
+import { formatBytes, formatCount, formatDuration, formatTable } from './format.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
@@ -39,8 +39,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       const a = after.get(b.table);
       return [
         b.table,
-        `${b.rows} -> ${a?.rows ?? 0}`,
-        `${b.parts} -> ${a?.parts ?? 0}`,
+        `${formatCount(b.rows)} -> ${formatCount(a?.rows ?? 0)}`,
+        `${formatCount(b.parts)} -> ${formatCount(a?.parts ?? 0)}`,
         `${formatBytes(b.bytes)} -> ${formatBytes(a?.bytes ?? 0)}`,
       ];
     });

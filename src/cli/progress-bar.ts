@@ -13,6 +13,7 @@ export interface ProgressReporter {
 }
 
 const BAR_WIDTH = 24;
+const MIN_BAR_WIDTH = 8;
 // Redrawing faster than the eye reads only costs terminal throughput on big jobs.
 const REDRAW_MS = 80;
 
@@ -32,10 +33,15 @@ export function describe(event: FetchProgress): string {
   return parts.join('  ');
 }
 
-export function renderBar(event: FetchProgress, width = BAR_WIDTH): string {
-  const filled = Math.round(fraction(event) * width);
+/** One line of at most `columns - 1` characters: the bar shrinks before the figures are cut. */
+export function renderBar(event: FetchProgress, columns = 80): string {
   const percent = `${Math.floor(fraction(event) * 100)}%`.padStart(4);
-  return `${event.table} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}  ${describe(event)}`;
+  const text = describe(event);
+  const fixed = `${event.table} [] ${percent}  ${text}`.length;
+  const width = Math.max(MIN_BAR_WIDTH, Math.min(BAR_WIDTH, columns - 1 - fixed));
+  const filled = Math.round(fraction(event) * width);
+  const line = `${event.table} [${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${percent}  ${text}`;
+  return line.slice(0, columns - 1);
 }
 
 export function createProgressReporter(out: Output, now: () => number = Date.now): ProgressReporter {
@@ -48,8 +54,7 @@ export function createProgressReporter(out: Output, now: () => number = Date.now
         const t = now();
         if (event.status === 'RUNNING' && t - drawnAt < REDRAW_MS) return;
         drawnAt = t;
-        const maxWidth = (out.columns ?? 80) - 1;
-        const line = renderBar(event).slice(0, maxWidth);
+        const line = renderBar(event, out.columns ?? 80);
         // Pad over the previous line: a shorter redraw would leave its tail on screen.
         out.write(`\r${line.padEnd(drawnLength)}`);
         drawnLength = line.length;

@@ -24,12 +24,20 @@ function recorder(isTTY: boolean) {
 
 describe('progress bar', () => {
   it('renders the share of batches done, rows and eta', () => {
-    expect(renderBar(event({ batchesDone: 1, rowsFetched: 25, elapsedMs: 1200, etaMs: 3600 }), 8)).toBe(
-      'movies [##------]  25%  1/4 batches  25/100 rows  1.2s  eta 3.6s',
+    expect(renderBar(event({ batchesDone: 1, rowsFetched: 25, elapsedMs: 1200, etaMs: 3600 }), 120)).toBe(
+      `movies [${'#'.repeat(6)}${'-'.repeat(18)}]  25%  1/4 batches  25/100 rows  1.2s  eta 3.6s`,
     );
-    expect(renderBar(event({ status: 'PARTIAL', batchesDone: 4, failedIds: ['x'] }), 8)).toContain(
-      '[########] 100%',
+    expect(renderBar(event({ status: 'PARTIAL', batchesDone: 4, failedIds: ['x'] }), 120)).toContain(
+      `[${'#'.repeat(24)}] 100%`,
     );
+  });
+
+  it('shrinks the bar, then cuts the line, to fit the terminal', () => {
+    const running = event({ batchesDone: 2, rowsFetched: 50, elapsedMs: 1200, etaMs: 3600 });
+    const line = renderBar(running, 70);
+    expect(line).toBe('movies [#######------]  50%  2/4 batches  50/100 rows  1.2s  eta 3.6s');
+    expect(line.length).toBeLessThanOrEqual(69);
+    expect(renderBar(running, 40)).toHaveLength(39);
   });
 
   it('redraws in place on a TTY, throttled, and ends the line when finished', () => {
