@@ -10,7 +10,7 @@ Rewrites a table's part files (every configured table by default), dropping expi
 files no manifest references any more. Safe while servers share the cache folder.
 
 Options:
-  -c, --config PATH   config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help          show this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {

@@ -36,7 +36,7 @@ ${Object.entries(COMMANDS)
   .join('\n')}
 
 Run "cachegate <command> --help" for a command's options.
-Config: cachegate.config.{ts,js,json} in the current folder, or --config PATH.`;
+Config: cachegate.config.{ts,js,mjs,json} in the current folder, or --config PATH.`;
 
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;

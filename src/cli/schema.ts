@@ -10,7 +10,7 @@ export const usage = `Usage: cachegate schema [--config PATH]
 Prints the GraphQL schema (SDL) the server would serve for the config, types sorted by name.
 
 Options:
-  -c, --config PATH   config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help          show this help`;
 
 /** Sorted so the printed SDL is stable for diffs and `schema:check`. */

@@ -1,3 +1,4 @@
+import { CONFIG_FILE_NAMES } from '../config/load.js';
 import { buildApp } from '../server/app.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
@@ -12,7 +13,7 @@ Options:
   -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)
   -H, --host HOST              address to bind (default: 127.0.0.1; 0.0.0.0 for every interface)
   --max-upstream-cost N        refuse requests that would fetch more than N ID x column cells upstream
-  -c, --config PATH            config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -c, --config PATH            config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help                   show this help
 
 Environment:
@@ -50,7 +51,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const started = await app.start(port, host);
   const tables = Object.keys(config.tables);
   io.stdout.write(
-    `${demo ? `No cachegate.config.{ts,js,json} in ${io.cwd}: serving the built-in demo (data in ${config.cacheDir}).\n` : ''}` +
+    `${demo ? `No ${CONFIG_FILE_NAMES.join(', ')} in ${io.cwd}: serving the built-in demo (data in ${config.cacheDir}).\n` : ''}` +
       `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}\n` +
       `GraphiQL: ${graphqlUrl(host, started.port)}\n`,
   );

@@ -12,7 +12,7 @@ Hit, miss and fetch counters count this process only, so they are 0 here; see /m
 
 Options:
   --json              print the figures as JSON
-  -c, --config PATH   config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help          show this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {

@@ -16,7 +16,7 @@ Exits 1 when some IDs could not be fetched (job PARTIAL or FAILED).
 Options:
   --ids-file FILE     IDs to warm, one per line (blank lines are skipped)
   --columns a,b       columns to fetch (default: every configured column)
-  -c, --config PATH   config file (default: cachegate.config.{ts,js,json} in the current folder, else the demo)
+  -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help          show this help`;
 
 const SHOWN_FAILED_IDS = 20;
