@@ -63,11 +63,15 @@ export function createEntityLoader(
   options: EntityLoaderOptions = {},
 ): EntityLoader {
   const lookupOptions: LookupOptions = {};
+  const probe = Object.keys(cache.config.tables[table]?.columns ?? {})[0];
   if (options.maxUpstreamCost !== undefined) lookupOptions.maxUpstreamCost = options.maxUpstreamCost;
 
   async function batch(keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> {
     const ids = [...new Set(keys.map((k) => k.id))];
     let columns = [...new Set(keys.flatMap((k) => k.columns))];
+    // Only IDs asked for (`{ movies(ids) { id } }`): the engine cannot fetch zero columns of an
+    // uncached row, so one configured column stands in to learn which IDs exist.
+    if (columns.length === 0 && probe !== undefined) columns = [probe];
     const columnErrors = new Map<string, CacheGateError>();
     const started = performance.now();
     let result: Awaited<ReturnType<Cache['lookup']>>;

@@ -6,6 +6,7 @@ import type { ProgressFeed, SchemaContext } from '../schema/index.js';
 
 export interface ServerContext extends SchemaContext {
   requestId: string;
+  /** The app's logger; pass `reqId: requestId` with what is logged. */
   logger: Logger;
 }
 
@@ -22,6 +23,6 @@ export function createServerContext(deps: ContextDeps, requestId: string): Serve
     loaders: createLoaders(deps.cache, deps.loaderOptions),
     progress: deps.progress,
     requestId,
-    logger: deps.logger.child({ reqId: requestId }),
+    logger: deps.logger,
   };
 }

@@ -22,6 +22,7 @@ interface LookupCall {
 function fakeCache(answer: (ids: readonly string[], columns: readonly string[]) => LookupResult) {
   const calls: LookupCall[] = [];
   const cache = {
+    config: { tables: { movies: { columns: { title: 'String', year: 'Int' } } } },
     tables: () => ['movies'],
     lookup: async (table: string, ids: readonly string[], columns: readonly string[], options?: unknown) => {
       calls.push({ table, ids: [...ids], columns: [...columns], options });
@@ -54,6 +55,13 @@ describe('entity loader', () => {
       ['2', '2:year'],
       ['1', '1:year'],
     ]);
+  });
+
+  it('asks for one configured column when only IDs are wanted, to learn which exist', async () => {
+    const { cache, calls } = fakeCache(allFound);
+    const row = await createEntityLoader(cache, 'movies').load({ id: '1', columns: [] });
+    expect(row.id).toBe('1');
+    expect(calls.map((c) => c.columns)).toEqual([['title']]);
   });
 
   it('answers each key with its own error, so one bad ID fails only itself', async () => {

@@ -99,6 +99,7 @@ describe('buildSchema', () => {
     const schema = buildSchema(SAMPLE);
     const lookups: string[][] = [];
     const cache = {
+      config: SAMPLE,
       tables: () => Object.keys(SAMPLE.tables),
       lookup: async (_table: string, ids: readonly string[], columns: readonly string[]) => {
         lookups.push([...columns]);
@@ -107,7 +108,7 @@ describe('buildSchema', () => {
       },
     };
     const { createLoaders } = await import('../../src/loaders/index.js');
-    // Only `tables` and `lookup` are used by entity fields; the rest of Cache is not needed here.
+    // Only `config`, `tables` and `lookup` are used by entity fields; the rest of Cache is not needed here.
     const contextValue = { cache, loaders: createLoaders(cache as never), progress: undefined as never };
     const result = await execute({
       schema,

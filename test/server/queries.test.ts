@@ -77,6 +77,10 @@ describe('queries', () => {
       { code: 'DATA_NOT_FOUND', path: ['movies', 1] },
       { code: 'DATA_NOT_FOUND', path: ['movies', 3] },
     ]);
+    // Asking for the ID alone still tells known from unknown IDs.
+    const idsOnly = await server.requestText('{ movies(ids: ["30", "0"]) { id } }');
+    expect(idsOnly.data).toEqual({ movies: [{ id: '30' }, null] });
+    expect(codes(idsOnly)).toEqual([{ code: 'DATA_NOT_FOUND', path: ['movies', 1] }]);
     const single = await server.request(MoviePathsDocument, { id: '0', path: 'title' });
     expect(single.data).toEqual({ movie: null });
     expect(codes(single)).toEqual([{ code: 'DATA_NOT_FOUND', path: ['movie'] }]);
