@@ -47,7 +47,7 @@ export function setSourceDelay(ms: number): void {
 }
 
 // Plain JS: the engine imports it as the user's module would be. Movies 1..100000 and people
-// 1..1000 exist; any other ID is not returned (not found).
+// 1..1000 exist; any other ID is not returned (not found). Movie 77777 has invalid JSON details.
 const SOURCE = `
 const calls = (globalThis.__cachegateTestCalls ??= []);
 const movie = (n) => ({
@@ -56,6 +56,7 @@ const movie = (n) => ({
   rating: (n % 100) / 10,
   details: { cast: [{ name: 'Actor ' + n, role: 'lead' }, { name: 'Actor ' + (n + 1), role: 'support' }], meta: { score: n % 7 } },
   director_id: String(1 + (n % 50)),
+  ...(n === 77777 ? { details: '{broken' } : {}),
 });
 const person = (n) => ({ name: 'Person ' + n, born: 1900 + (n % 100), profile: { awards: n % 5 } });
 const TABLES = { movies: [100000, movie], people: [1000, person] };

@@ -102,6 +102,22 @@ describe('queries', () => {
     expect(codes(bad)).toEqual([{ code: 'BAD_INPUT', path: ['movie', 'chosen'] }]);
   });
 
+  it('fails only the cells of an invalid JSON value (JSON_PARSE_ERROR)', async () => {
+    const result = await server.request(MoviePathsDocument, { id: '77777', path: 'details' });
+    expect(result.data?.movie).toEqual({
+      id: '77777',
+      title: 'Movie 77777',
+      firstActor: null,
+      score: null,
+      chosen: null,
+    });
+    expect(codes(result)).toEqual([
+      { code: 'JSON_PARSE_ERROR', path: ['movie', 'firstActor'] },
+      { code: 'JSON_PARSE_ERROR', path: ['movie', 'score'] },
+      { code: 'JSON_PARSE_ERROR', path: ['movie', 'chosen'] },
+    ]);
+  });
+
   it('serves generic rows of any table, keyed by the requested column strings', async () => {
     const result = await server.request(RowsDocument, {
       table: 'movies',
