@@ -47,7 +47,8 @@ export function setSourceDelay(ms: number): void {
 }
 
 // Plain JS: the engine imports it as the user's module would be. Movies 1..100000 and people
-// 1..1000 exist; any other ID is not returned (not found). Movie 77777 has invalid JSON details.
+// 1..1000 exist; any other ID is not returned (not found). Movie 77777 has invalid JSON details;
+// a batch holding ID 66666 fails.
 const SOURCE = `
 const calls = (globalThis.__cachegateTestCalls ??= []);
 const movie = (n) => ({
@@ -64,6 +65,7 @@ export async function fetch(ids, columns, ctx) {
   calls.push({ table: ctx.table, ids: [...ids], columns: [...columns] });
   const delay = globalThis.__cachegateTestDelayMs ?? 0;
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+  if (ids.includes('66666')) throw new Error('connection reset by upstream');
   const [max, make] = TABLES[ctx.table];
   const rows = [];
   for (const id of ids) {

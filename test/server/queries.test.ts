@@ -118,6 +118,14 @@ describe('queries', () => {
     ]);
   });
 
+  it('fails only the entries of a failed upstream batch (UPSTREAM_FAILED), serving the rest', async () => {
+    const result = await server.requestText(
+      '{ movies(ids: ["66666"]) { id title } people(ids: ["9"]) { id name } }',
+    );
+    expect(result.data).toEqual({ movies: [null], people: [{ id: '9', name: 'Person 9' }] });
+    expect(codes(result)).toEqual([{ code: 'UPSTREAM_FAILED', path: ['movies', 0] }]);
+  });
+
   it('serves generic rows of any table, keyed by the requested column strings', async () => {
     const result = await server.request(RowsDocument, {
       table: 'movies',
