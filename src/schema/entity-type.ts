@@ -67,10 +67,12 @@ function relationField(t: FieldBuilder, field: RelationField, plans: SchemaPlan,
     type: refs.get(field.table)!,
     nullable: true,
     description: `The \`${target.typeName}\` whose ID is in column \`${field.column}\` (relation \`${field.relation}\`).`,
-    resolve: async (row, _args, ctx, info) => {
-      const fk = await readCell(ctx, row, field.column);
-      if (fk === null || fk === undefined) return null;
-      return loadEntities(ctx, info, target, [String(fk)])[0]!;
+    resolve: (row, _args, ctx, info) => {
+      const load = (fk: unknown) =>
+        fk === null || fk === undefined ? null : loadEntities(ctx, info, target, [String(fk)])[0]!;
+      // Synchronous when the key is at hand, so every parent's load lands in the same batch.
+      const fk = readCell(ctx, row, field.column);
+      return fk instanceof Promise ? fk.then(load) : load(fk);
     },
   });
 }

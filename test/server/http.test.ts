@@ -3,8 +3,9 @@ import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCache } from '../../src/engine.js';
 import type { Cache } from '../../src/engine-types.js';
-import { MoviesDocument } from '../gql/graphql.js';
+import { FetchProgressDocument, MoviesDocument } from '../gql/graphql.js';
 import { serverTempDir, startTestServer, type TestServer, testConfig } from '../helpers/server.js';
+import { createWsClient } from '../helpers/ws-client.js';
 
 let server: TestServer;
 
@@ -120,10 +121,20 @@ describe('unexpected errors', () => {
 });
 
 describe('stop', () => {
-  it('closes the HTTP server and sockets', async () => {
+  it('ends subscriptions, closes the WebSocket and HTTP servers', async () => {
     const other = await startTestServer({ config: await testConfig(await serverTempDir()) });
     await other.request(MoviesDocument, { ids: ['1'] });
+    const ws = createWsClient(other.wsUrl);
+    const subscription = ws.subscribe(FetchProgressDocument, { table: 'movies' });
+    const pending = subscription.next().then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
     await other.stop();
+    // The client sees its socket close: the subscription settles instead of hanging.
+    await expect(pending).resolves.toBeDefined();
+    await ws.close();
     await expect(fetch(other.url, { method: 'POST' })).rejects.toThrow();
   });
 });
