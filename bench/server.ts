@@ -9,7 +9,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -91,7 +91,12 @@ async function serve(role: Role, dir: string): Promise<void> {
 // --- parent side: start servers, warm, measure, report -----------------------------------------
 
 function startServer(role: Role, dir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], { stdio: 'inherit' });
+  // One info line per request would measure pino writing to a pipe; the bare server logs nothing.
+  const env = { ...process.env, LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'warn' };
+  const child = fork(fileURLToPath(import.meta.url), ['--role', role, '--dir', dir], {
+    stdio: 'inherit',
+    env,
+  });
   return new Promise((resolveStarted, reject) => {
     child.once('message', (message) => {
       const port = typeof message === 'object' && message && 'port' in message ? Number(message.port) : 0;
@@ -181,8 +186,11 @@ async function writeReadme(table: string): Promise<void> {
   const section = `${SECTION}
 
 \`npm run bench:server\` (bench/server.ts): autocannon, ${CONNECTIONS} connections, ${DURATION_S} s per scenario after a ${WARMUP_S} s warm-up,
-each server alone in its own process on 127.0.0.1, autocannon in another. Demo config, cache warmed before measuring.
-Run ${new Date().toISOString().slice(0, 16)}Z on Node ${process.version}, ${cpus().length} x ${cpu}.
+each server alone in its own process on 127.0.0.1, autocannon in another. Demo config, cache warmed before measuring,
+request logs off (\`LOG_LEVEL=warn\`). Requests slower than autocannon's 10 s timeout count as errors.
+Run ${new Date().toISOString().slice(0, 16)}Z on Node ${process.version}, ${cpus().length} x ${cpu}, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} at the end (other work on the machine skews absolute figures; the ratios less so).
 
 ${table}
 `;
