@@ -6,4 +6,4 @@ export {
   type EntityRow,
   entityKey,
 } from './entity-loader.js';
-export { createLoaders, type Loaders } from './loaders.js';
+export { createLoaders, type Loaders, requireTable } from './loaders.js';

@@ -10,15 +10,22 @@ export interface Loaders {
   clear(table?: string): void;
 }
 
+/**
+ * Throws TableNotFoundError unless `table` is configured: client input names only configured
+ * tables (the engine also serves unconfigured ones found on disk to library callers).
+ */
+export function requireTable(cache: Cache, table: string): void {
+  const known = cache.tables();
+  if (!known.includes(table)) throw new TableNotFoundError(table, known);
+}
+
 export function createLoaders(cache: Cache, options: EntityLoaderOptions = {}): Loaders {
   const loaders = new Map<string, EntityLoader>();
   return {
     get(table) {
       let loader = loaders.get(table);
       if (loader === undefined) {
-        // Checked here, before any lookup, so a bad table name never reaches the engine's paths.
-        const known = cache.tables();
-        if (!known.includes(table)) throw new TableNotFoundError(table, known);
+        requireTable(cache, table);
         loader = createEntityLoader(cache, table, options);
         loaders.set(table, loader);
       }

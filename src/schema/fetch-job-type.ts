@@ -1,5 +1,6 @@
 /** `FetchJob`, the `job(id)` query and the `warm` mutation that starts one. */
 import type { FetchProgress } from '../engine-types.js';
+import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';
 
@@ -43,7 +44,7 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
         columns: t.arg.stringList(),
       },
       resolve: (_root, args, ctx) => {
-        ctx.loaders.get(args.table);
+        requireTable(ctx.cache, args.table);
         return ctx.cache.warm(args.table, args.ids, args.columns ?? undefined);
       },
     }),

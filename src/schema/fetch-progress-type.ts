@@ -1,6 +1,6 @@
 /** `FetchProgress` and the `fetchProgress(jobId, table)` subscription. */
 import type { FetchProgress } from '../engine-types.js';
-import { TableNotFoundError } from '../errors.js';
+import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';
 
@@ -29,10 +29,7 @@ export function addFetchProgressType(builder: Builder, JobStatus: JobStatusRef):
         'Every event of job `jobId` (its current state first; ends when it ends), or of every job of `table`, or of all jobs. Queries that miss the cache start jobs too.',
       args: { jobId: t.arg.id(), table: t.arg.string() },
       subscribe: (_root, args, ctx) => {
-        if (args.table != null) {
-          const known = ctx.cache.tables();
-          if (!known.includes(args.table)) throw new TableNotFoundError(args.table, known);
-        }
+        if (args.table != null) requireTable(ctx.cache, args.table);
         return ctx.progress.events({ jobId: args.jobId ?? undefined, table: args.table ?? undefined });
       },
       resolve: (event) => event,

@@ -1,3 +1,4 @@
+import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 
 export function addInvalidateMutation(builder: Builder): void {
@@ -7,8 +8,7 @@ export function addInvalidateMutation(builder: Builder): void {
         'Drops rows `ids` (or the whole table) from the cache; returns how many rows were dropped.',
       args: { table: t.arg.string({ required: true }), ids: t.arg.idList() },
       resolve: async (_root, args, ctx) => {
-        // Throws TABLE_NOT_FOUND before the engine is asked.
-        ctx.loaders.get(args.table);
+        requireTable(ctx.cache, args.table);
         const dropped = await ctx.cache.invalidate(args.table, args.ids ?? undefined);
         // Later fields of this same request must not see the rows it loaded before.
         ctx.loaders.clear(args.table);

@@ -1,5 +1,6 @@
 /** `TableStats` and the `cacheStats(table)` query. */
 import type { TableStats } from '../engine-types.js';
+import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 
 export function addTableStatsType(builder: Builder): void {
@@ -23,7 +24,10 @@ export function addTableStatsType(builder: Builder): void {
       type: [Stats],
       description: 'Statistics of one table, or of every table.',
       args: { table: t.arg.string() },
-      resolve: (_root, args, ctx) => ctx.cache.stats(args.table ?? undefined),
+      resolve: (_root, args, ctx) => {
+        if (args.table != null) requireTable(ctx.cache, args.table);
+        return ctx.cache.stats(args.table ?? undefined);
+      },
     }),
   );
 }
