@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
 import { buildApp } from '../server/app.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
@@ -43,18 +45,27 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const redisUrl = io.env['REDIS_URL'] || undefined;
 
   const { config, demo } = await resolveConfig(values.config, io.cwd);
+  const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
   const app = buildApp({
     config,
     ...(redisUrl ? { redisUrl } : {}),
     ...(maxUpstreamCost === undefined ? {} : { maxUpstreamCost }),
   });
   const started = await app.start(port, host);
+  const lines: string[] = [];
+  if (demo) {
+    lines.push(
+      `No ${CONFIG_FILE_NAMES.join(', ')} in ${io.cwd}: serving the built-in demo (data in ${config.cacheDir}).`,
+    );
+    if (firstDemoStart)
+      lines.push('The demo database is created and seeded on the first query: that one takes a few seconds.');
+  }
   const tables = Object.keys(config.tables);
-  io.stdout.write(
-    `${demo ? `No ${CONFIG_FILE_NAMES.join(', ')} in ${io.cwd}: serving the built-in demo (data in ${config.cacheDir}).\n` : ''}` +
-      `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}\n` +
-      `GraphiQL: ${graphqlUrl(host, started.port)}\n`,
+  lines.push(
+    `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}`,
+    `GraphiQL: ${graphqlUrl(host, started.port)}`,
   );
+  io.stdout.write(`${lines.join('\n')}\n`);
   await untilSignal(async (signal) => {
     io.stderr.write(`${signal}: stopping (again to force)...\n`);
     await app.stop();
