@@ -212,7 +212,7 @@ class Engine implements Cache {
     }
     const missingIds = res.notFound.filter((id) => !errors.has(id));
     for (const id of missingIds) errors.set(id, new DataNotFoundError(table, [id]));
-    return { frame: res.frame, errors, jobId, paths: p.paths, cfg: p.cfg };
+    return { found: res, errors, jobId, paths: p.paths, cfg: p.cfg };
   }
 
   private fetchMissing(
@@ -258,7 +258,7 @@ class Engine implements Cache {
         .filter(([, t]) => t === 'JSON')
         .map(([c]) => c),
     );
-    for (const rec of r.frame.toRecords()) {
+    for (const rec of r.found.records()) {
       const id = rec['id'] as string;
       const values: RowValues = {};
       for (const path of r.paths) {
@@ -313,7 +313,7 @@ class Engine implements Cache {
           },
         };
       });
-    return buildResultFrame(r.frame, unique, outputs);
+    return buildResultFrame(r.found.frame(), unique, outputs);
   }
 
   warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress {

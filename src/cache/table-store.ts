@@ -46,18 +46,28 @@ export interface TableStoreOptions {
   declared?: Record<string, ColumnSpec> | undefined;
   /** After this long without a refresh, a lock file is taken to belong to a dead process. */
   lockStaleMs?: number | undefined;
+  /** Largest lookup served by the JS path (default 2,000 IDs); tests set 0 to force polars. */
+  smallLookupMax?: number | undefined;
   /** Test seam: runs after the new part files are durable and before the manifest is replaced. */
   beforeCommit?: (() => void | Promise<void>) | undefined;
 }
 
 export interface StoreLookup {
   /** Rows found: `id` and every requested column (typed nulls for columns never cached). */
-  frame: pl.DataFrame;
+  frame(): pl.DataFrame;
+  /** The same rows as JS objects. */
+  records(): Record<string, unknown>[];
   /** ID → requested columns to fetch: absent IDs, never-fetched and expired columns. */
   missing: Map<string, string[]>;
   /** IDs the upstream did not return, still within the not-found TTL. */
   notFound: string[];
 }
+
+/**
+ * Up to this many IDs, a lookup runs in JS over the part index instead of in polars: polars'
+ * per-call overhead dominates small lookups, its vectorised joins win on large ones.
+ */
+const SMALL_LOOKUP = 2_000;
 
 export interface BatchWrite {
   rows: SourceRow[];
@@ -105,7 +115,9 @@ export class TableStore {
     // read; the newer manifest then names its replacement, so re-read and try again.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.lookupOnce(ids, columns, now);
+        return ids.length <= (this.opts.smallLookupMax ?? SMALL_LOOKUP)
+          ? await this.lookupSmall(ids, columns, now)
+          : await this.lookupOnce(ids, columns, now);
       } catch (e) {
         if (attempt >= 4 || !isMissingFile(e)) throw e;
         this.loaded = false;
@@ -147,13 +159,7 @@ export class TableStore {
     const foundIds =
       found.height === ids.length && unknown.length === 0 ? undefined : colStrings(found, 'id');
     if (foundIds) {
-      const foundSet = new Set(foundIds);
-      for (const id of ids) {
-        if (foundSet.has(id)) continue;
-        const at = this.notFound.get(id);
-        if (at !== undefined && now - at < this.opts.notFoundTtlMs) notFound.push(id);
-        else missing.set(id, [...columns]);
-      }
+      notFound.push(...this.absent(ids, new Set(foundIds), columns, now, missing));
       if (unknown.length > 0) for (const id of foundIds) missing.set(id, [...unknown]);
     }
     if (known.length > 0) this.addStaleColumns(found, known, now, missing);
@@ -161,7 +167,84 @@ export class TableStore {
     found = found.select('id', ...known);
     if (unknown.length > 0)
       found = found.withColumns(...unknown.map((c) => pl.lit(null).cast(pl.String).alias(c)));
-    return { frame: found, missing, notFound };
+    const frame = found;
+    return { frame: () => frame, records: () => frame.toRecords(), missing, notFound };
+  }
+
+  /** The small-lookup path: plain JS over each part's index, no polars call once it is built. */
+  private async lookupSmall(
+    ids: readonly string[],
+    columns: readonly string[],
+    now: number,
+  ): Promise<StoreLookup> {
+    const m = await this.current();
+    const ttl = this.opts.ttlMs;
+    const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+    const groups =
+      m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : new SlotIndex(m.parts).group(ids);
+    const records: Record<string, unknown>[] = [];
+    const missing = new Map<string, string[]>();
+    const found = new Set<string>();
+    for (const [slot, slotIds] of groups) {
+      const part = slot === undefined ? undefined : bySlot.get(slot);
+      if (!part) continue;
+      const index = this.opts.memory.index(part.file, await this.loadRaw(part));
+      const cols = columns.map((c) => ({ c, values: index.column(c), at: index.column(tsCol(c)) }));
+      for (const id of slotIds) {
+        const row = index.rows.get(id);
+        if (row === undefined) continue;
+        found.add(id);
+        const rec: Record<string, unknown> = { id };
+        const stale: string[] = [];
+        for (const { c, values, at } of cols) {
+          rec[c] = values?.[row] ?? null;
+          const t = at?.[row] as number | null | undefined;
+          if (t === null || t === undefined || (ttl !== undefined && t < now - ttl)) stale.push(c);
+        }
+        records.push(rec);
+        if (stale.length > 0) missing.set(id, stale);
+      }
+    }
+    const notFound = this.absent(ids, found, columns, now, missing);
+    return {
+      records: () => records,
+      frame: () =>
+        pl.DataFrame([
+          pl.Series(
+            'id',
+            records.map((r) => r['id'] as string),
+            pl.String,
+          ),
+          ...columns.map((c) => {
+            const t = m.schema[c];
+            return pl.Series(
+              c,
+              records.map((r) => r[c]),
+              t ? dtypeOf(t) : pl.String,
+            );
+          }),
+        ]),
+      missing,
+      notFound,
+    };
+  }
+
+  /** IDs with no row: remembered not-found ones, or missing every requested column. */
+  private absent(
+    ids: readonly string[],
+    found: ReadonlySet<string>,
+    columns: readonly string[],
+    now: number,
+    missing: Map<string, string[]>,
+  ): string[] {
+    const notFound: string[] = [];
+    for (const id of ids) {
+      if (found.has(id)) continue;
+      const at = this.notFound.get(id);
+      if (at !== undefined && now - at < this.opts.notFoundTtlMs) notFound.push(id);
+      else missing.set(id, [...columns]);
+    }
+    return notFound;
   }
 
   /** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */
@@ -191,12 +274,19 @@ export class TableStore {
     }
   }
 
-  private async loadPart(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
+  /** A part as written (it may predate columns added since). */
+  private async loadRaw(part: PartEntry): Promise<pl.DataFrame> {
     let df = this.opts.memory.get(part.file);
     if (!df) {
       df = await readPartFile(this.dir, part.file);
       this.opts.memory.set(part.file, df, part.bytes);
     }
+    return df;
+  }
+
+  /** A part with every column of the current schema. */
+  private async loadPart(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
+    const df = await this.loadRaw(part);
     return df.width === partColumns(schema).length ? df : alignToSchema(df, schema);
   }
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pl from 'nodejs-polars';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { PartMemory } from '../../src/cache/part-io.js';
 import { TableStore } from '../../src/cache/table-store.js';
 import { DEFAULT_STORE, type StoreLimits } from '../../src/config/types.js';
@@ -15,8 +15,12 @@ const run = promisify(execFile);
 const writer = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures', 'writer.ts');
 const ids = (from: number, n: number): string[] => Array.from({ length: n }, (_, i) => String(from + i));
 
+// Every test runs on both lookup paths: JS over the part index (small lookups) and polars.
+let smallLookupMax = 2_000;
+
 function newStore(dir: string, limits: Partial<StoreLimits> = {}): TableStore {
   return new TableStore({
+    smallLookupMax,
     dir: path.join(dir, 't'),
     table: 't',
     limits: { ...DEFAULT_STORE, ...limits },
@@ -57,7 +61,14 @@ function runWriter(dir: string, from: number, count: number, batch: number, cras
   );
 }
 
-describe('TableStore', () => {
+describe.each([
+  ['JS', 2_000],
+  ['polars', 0],
+])('TableStore (%s lookups)', (_path, max) => {
+  beforeEach(() => {
+    smallLookupMax = max;
+  });
+
   it('splits a part that grows past maxPartRows by the next hash bit, keeping every row', async () => {
     const dir = await tempDir();
     const store = newStore(dir, { maxPartRows: 50 });
@@ -71,7 +82,7 @@ describe('TableStore', () => {
     // Parts partition the hash space: no two parts claim the same slot.
     expect(new Set(m.parts.map((p) => `${p.depth}-${p.key}`)).size).toBe(m.parts.length);
     const res = await newStore(dir, { maxPartRows: 50 }).lookup(ids(0, 300), ['v']);
-    expect(res.frame.height).toBe(300);
+    expect(res.frame().height).toBe(300);
     expect(res.missing.size).toBe(0);
     // Only live files remain on disk.
     const files = (await readdir(path.join(dir, 't'))).filter((f) => f.endsWith('.parquet'));
@@ -90,7 +101,7 @@ describe('TableStore', () => {
     expect(changed).toHaveLength(1);
     expect(after.parts).toHaveLength(before.parts.length);
     const res = await store.lookup(['5', '6'], ['v']);
-    const values = res.frame.sort('id').getColumn('v').toArray();
+    const values = res.frame().sort('id').getColumn('v').toArray();
     expect(values[0]).toBe('changed');
     expect(values[1]).toMatch(/^value-6-/);
   });
@@ -113,8 +124,8 @@ describe('TableStore', () => {
     expect(after).toEqual(before);
     const store = newStore(dir);
     const res = await store.lookup(ids(0, 150), ['v']);
-    expect(res.frame.height).toBe(100);
-    expect(res.frame.sort('id').getColumn('v').toArray()).toEqual(
+    expect(res.frame().height).toBe(100);
+    expect(res.frame().sort('id').getColumn('v').toArray()).toEqual(
       ids(0, 100)
         .sort()
         .map((id) => `v${id}`),
@@ -122,14 +133,14 @@ describe('TableStore', () => {
     // The dead writer's part is an orphan: compact removes it, live data stays.
     expect((await readdir(path.join(dir, 't'))).filter((f) => f.endsWith('.parquet')).length).toBe(2);
     expect(await store.compact()).toEqual({ removedFiles: 1 });
-    expect((await store.lookup(ids(0, 100), ['v'])).frame.height).toBe(100);
+    expect((await store.lookup(ids(0, 100), ['v'])).frame().height).toBe(100);
   });
 
   it('two processes writing one table at once lose no row', async () => {
     const dir = await tempDir();
     await Promise.all([runWriter(dir, 0, 150, 10), runWriter(dir, 1_000, 150, 10)]);
     const res = await newStore(dir).lookup([...ids(0, 150), ...ids(1_000, 150)], ['v']);
-    expect(res.frame.height).toBe(300);
+    expect(res.frame().height).toBe(300);
     expect(res.missing.size).toBe(0);
     expect((await manifestOf(dir)).version).toBe(30);
   });
@@ -145,5 +156,40 @@ describe('TableStore', () => {
     expect([...res.missing.keys()].sort()).toEqual(['1', 'ghost']);
     expect(await store.invalidate()).toBe(8);
     expect((await store.stats()).rows).toBe(0);
+  });
+
+  it('tells found rows, stale columns, new columns and not-found ids apart', async () => {
+    const dir = await tempDir();
+    const store = new TableStore({
+      dir: path.join(dir, 't'),
+      table: 't',
+      limits: DEFAULT_STORE,
+      memory: new PartMemory(64 * 1024 * 1024),
+      notFoundTtlMs: 60_000,
+      ttlMs: 1_000,
+      smallLookupMax,
+    });
+    await store.write({
+      rows: [{ id: 'a', v: 'x', n: 1 }],
+      columns: ['v', 'n'],
+      notFound: ['gone'],
+      fetchedAt: 10_000,
+    });
+    await store.write({ rows: [{ id: 'b', v: 'y' }], columns: ['v'], notFound: [], fetchedAt: 10_500 });
+    const res = await store.lookup(['a', 'b', 'gone', 'c'], ['v', 'n', 'w'], 11_200);
+    expect(res.notFound).toEqual(['gone']);
+    expect(Object.fromEntries([...res.missing].map(([id, cols]) => [id, [...cols].sort()]))).toEqual({
+      a: ['n', 'v', 'w'],
+      b: ['n', 'w'],
+      c: ['n', 'v', 'w'],
+    });
+    expect(res.records().sort((x, y) => String(x['id']).localeCompare(String(y['id'])))).toEqual([
+      { id: 'a', v: 'x', n: 1, w: null },
+      { id: 'b', v: 'y', n: null, w: null },
+    ]);
+    expect(res.frame().sort('id').toRecords()).toEqual([
+      { id: 'a', v: 'x', n: 1, w: null },
+      { id: 'b', v: 'y', n: null, w: null },
+    ]);
   });
 });
