@@ -29,6 +29,11 @@ export interface GetDataOptions {
   /** Used instead of the table's configured source. */
   fetcher?: Fetcher;
   onProgress?: ProgressListener;
+  /**
+   * Largest upstream work this call may cause (missing IDs × their missing columns); over it,
+   * LimitExceededError before anything is fetched. Unlimited when absent.
+   */
+  maxUpstreamCost?: number;
 }
 
 /** Per-ID answer of `lookup`: the value of each requested column / dot path. */

@@ -167,7 +167,7 @@ class Engine implements Cache {
     table: string,
     ids: string[],
     columns: readonly string[],
-    opts: GetDataOptions & { maxUpstreamCost?: number },
+    opts: GetDataOptions,
   ) {
     const p = this.prepare(table, columns, opts.fetcher);
     const counters = this.count(table);
@@ -247,7 +247,7 @@ class Engine implements Cache {
     table: string,
     ids: readonly string[],
     columns: readonly string[],
-    options: GetDataOptions & { maxUpstreamCost?: number } = {},
+    options: GetDataOptions = {},
   ): Promise<LookupResult> {
     const unique = distinct(normalizeIds(ids));
     const r = await this.resolve(table, unique, columns, options);

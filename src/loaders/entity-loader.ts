@@ -33,9 +33,6 @@ export interface EntityLoaderOptions {
 
 export type EntityLoader = DataLoader<EntityKey, EntityRow, string>;
 
-// The engine's GetDataOptions gains `maxUpstreamCost`; spelled out here so this compiles either way.
-type LookupOptions = GetDataOptions & { maxUpstreamCost?: number };
-
 export function entityKey(key: EntityKey): string {
   return `${key.id}\u0000${key.columns.join('\u0001')}`;
 }
@@ -62,7 +59,7 @@ export function createEntityLoader(
   table: string,
   options: EntityLoaderOptions = {},
 ): EntityLoader {
-  const lookupOptions: LookupOptions = {};
+  const lookupOptions: GetDataOptions = {};
   const probe = Object.keys(cache.config.tables[table]?.columns ?? {})[0];
   if (options.maxUpstreamCost !== undefined) lookupOptions.maxUpstreamCost = options.maxUpstreamCost;
 
