@@ -391,10 +391,10 @@ async function profileLookup(
     acc.norm.push(n.ms);
     const l3 = await time(() => store.lookup(n.value, THREE));
     acc.lookup3.push(l3.ms);
-    acc.build3.push((await time(() => buildResultFrame(l3.value.frame, n.value, plainOutputs))).ms);
+    acc.build3.push((await time(() => buildResultFrame(l3.value.frame(), n.value, plainOutputs))).ms);
     const l = await time(() => store.lookup(n.value, base));
     accPath.lookup.push(l.ms);
-    accPath.build.push((await time(() => buildResultFrame(l.value.frame, n.value, outputs))).ms);
+    accPath.build.push((await time(() => buildResultFrame(l.value.frame(), n.value, outputs))).ms);
   }
   const med = (xs: number[]): string => {
     const s = [...xs].sort((a, b) => a - b);
