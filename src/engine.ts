@@ -163,12 +163,7 @@ class Engine implements Cache {
   }
 
   /** The shared core of `lookup` and `getData`: found rows (polars) and per-ID failures. */
-  private async resolve(
-    table: string,
-    ids: string[],
-    columns: readonly string[],
-    opts: GetDataOptions,
-  ) {
+  private async resolve(table: string, ids: string[], columns: readonly string[], opts: GetDataOptions) {
     const p = this.prepare(table, columns, opts.fetcher);
     const counters = this.count(table);
     counters.lookups++;
@@ -228,7 +223,8 @@ class Engine implements Cache {
       fetcher: p.fetch!,
       maxBatchSize: p.cfg.batch.maxSize ?? p.maxBatchSize,
       policy: p.cfg.batch,
-      write: (batch) => p.store.write(batch),
+      write: (batches) => p.store.write(batches),
+      tableRows: () => p.store.rowCount(),
       onProgress: opts.onProgress,
       onAttempt: () => {
         this.count(table).fetches++;

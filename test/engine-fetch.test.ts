@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it, vi } from 'vitest';
@@ -182,6 +182,32 @@ describe('fetching', () => {
     await expect(cache.getData('t', ['1'], ['ghost'], { fetcher })).rejects.toMatchObject({
       code: 'COLUMN_NOT_FOUND',
     });
+  });
+
+  it('writes fetched batches back in groups: new ids into a large table cost one new version', async () => {
+    const dir = await tempDir();
+    const cache = createCache({
+      cacheDir: dir,
+      tables: { movies: { columns: { title: 'String', year: 'Int' }, batch: fast } },
+    });
+    const f = recordingFetcher(movieRow);
+    await cache.getData('movies', range(1, 5_000), ['title', 'year'], { fetcher: f.fetch });
+    const version = async () =>
+      JSON.parse(await readFile(path.join(dir, 'movies', 'manifest.json'), 'utf8')).version as number;
+    const before = await version();
+    f.calls.length = 0;
+    // 2,000 new ids = 20 batches of 100, fewer rows than half the table: written once, at the end.
+    const conflict = (id: string) =>
+      Number(id) > 6_100 && Number(id) <= 6_200 ? { ...movieRow(id), year: 'n/a' } : movieRow(id);
+    const res = await cache.lookup('movies', range(5_001, 7_000), ['title', 'year'], {
+      fetcher: recordingFetcher(conflict).fetch,
+    });
+    expect(await version()).toBe(before + 1);
+    // The batch with a type conflict fails alone; the 19 others of the same write landed.
+    expect(res.errors.size).toBe(100);
+    expect([...res.errors.values()][0]).toBeInstanceOf(TypeConflictError);
+    expect(res.rows.size).toBe(1_900);
+    expect((await cache.stats('movies'))[0]?.rows).toBe(6_900);
   });
 
   it('100,000 ids through getData: 100 batches of 1,000 and every row arrives', async () => {

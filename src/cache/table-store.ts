@@ -290,18 +290,40 @@ export class TableStore {
     return df.width === partColumns(schema).length ? df : alignToSchema(df, schema);
   }
 
-  /** Writes one fetched batch: rows (insert-or-replace of `columns`) and not-found IDs. */
-  write(batch: BatchWrite): Promise<void> {
+  /**
+   * Writes fetched batches as ONE new version: rows (insert-or-replace of each batch's columns)
+   * and not-found IDs. A batch that cannot be written (a type conflict) is skipped and its error
+   * returned at its index; the others land. Writing several batches at once is what keeps a cold
+   * fill from rewriting a growing part once per batch.
+   */
+  write(batches: BatchWrite | readonly BatchWrite[]): Promise<Array<Error | undefined>> {
+    const list = Array.isArray(batches) ? (batches as readonly BatchWrite[]) : [batches as BatchWrite];
     return this.lock.run(async () => {
       this.loaded = false;
       const m = await this.current();
-      const { schema, untyped } = this.evolveSchema(m, batch);
-      const incoming = this.incomingFrame(batch, schema);
-      const newNotFound = new Map(this.notFound);
-      for (const id of batch.notFound) newNotFound.set(id, batch.fetchedAt);
-      for (const row of batch.rows) newNotFound.delete(String(row['id']));
-      const parts = incoming.height > 0 ? await this.mergeParts(m, schema, incoming, batch.columns) : m.parts;
-      await this.commit(m, { schema, untyped, parts, notFound: newNotFound });
+      let schema: TableSchema = m.schema;
+      let untyped: string[] = m.untyped ?? [];
+      const notFound = new Map(this.notFound);
+      const work = new Map<string, pl.DataFrame>();
+      const errors: Array<Error | undefined> = [];
+      for (const batch of list) {
+        try {
+          const next = this.evolveSchema({ ...m, schema, untyped }, batch);
+          const incoming = this.incomingFrame(batch, next.schema);
+          if (incoming.height > 0) await this.stage(work, m, next.schema, incoming, batch.columns);
+          schema = next.schema;
+          untyped = next.untyped;
+          for (const id of batch.notFound) notFound.set(id, batch.fetchedAt);
+          for (const row of batch.rows) notFound.delete(String(row['id']));
+          errors.push(undefined);
+        } catch (e) {
+          errors.push(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+      if (errors.every((e) => e !== undefined)) return errors;
+      const parts = await this.writeStaged(work, m, schema);
+      await this.commit(m, { schema, untyped, parts, notFound });
+      return errors;
     });
   }
 
@@ -349,24 +371,41 @@ export class TableStore {
     return pl.DataFrame(series).unique({ subset: 'id', keep: 'last', maintainOrder: true });
   }
 
-  /** Rewrites only the parts the incoming rows fall into; returns the new part list. */
-  private async mergeParts(m: Manifest, schema: TableSchema, incoming: pl.DataFrame, columns: string[]) {
+  /** Merges rows into the in-memory versions of the parts they fall into (nothing written yet). */
+  private async stage(
+    work: Map<string, pl.DataFrame>,
+    m: Manifest,
+    schema: TableSchema,
+    incoming: pl.DataFrame,
+    columns: string[],
+  ): Promise<void> {
     const slots: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
-    const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
     const groups = new SlotIndex(slots).group(colStrings(incoming, 'id'));
-    const replaced = new Set<string>();
-    const added: PartEntry[] = [];
     const fetched = [...columns, ...columns.map(tsCol)];
-    for (const [slot, ids] of groups) {
-      const old = slot && bySlot.get(slot);
-      const base = old ? await this.loadPart(old, schema) : emptyPart(schema);
+    for (const [slot = '0-0', ids] of groups) {
+      const old = m.parts.find((p) => slotName(p) === slot);
+      const before = work.get(slot) ?? (old ? await this.loadRaw(old) : emptyPart(schema));
+      const base = alignToSchema(before, schema);
       const inc: pl.DataFrame = groups.size === 1 ? incoming : joinById(incoming, idFrame(ids), 'semi');
       // Rows already cached keep their other columns; new rows get typed nulls there.
       const joined = joinById(inc, base.drop(fetched), 'left');
       const kept = joinById(base, inc.select('id'), 'anti');
-      const merged = pl.concat([kept, alignToSchema(joined, schema)]);
-      const [depth, key] = (slot ?? '0-0').split('-').map(Number) as [number, number];
-      added.push(...(await this.writeSplit(merged, { depth, key })));
+      work.set(slot, pl.concat([kept, alignToSchema(joined, schema)]));
+    }
+  }
+
+  /** Writes the staged parts (splitting oversized ones); returns the new part list. */
+  private async writeStaged(
+    work: Map<string, pl.DataFrame>,
+    m: Manifest,
+    schema: TableSchema,
+  ): Promise<PartEntry[]> {
+    const replaced = new Set<string>();
+    const added: PartEntry[] = [];
+    for (const [slot, df] of work) {
+      const old = m.parts.find((p) => slotName(p) === slot);
+      const [depth, key] = slot.split('-').map(Number) as [number, number];
+      added.push(...(await this.writeSplit(alignToSchema(df, schema), { depth, key })));
       if (old) replaced.add(old.file);
     }
     return [...m.parts.filter((p) => !replaced.has(p.file)), ...added];
@@ -375,8 +414,10 @@ export class TableStore {
   /** Writes a part, splitting it by the next hash bit while it is over the size limits. */
   private async writeSplit(df: pl.DataFrame, slot: PartSlot): Promise<PartEntry[]> {
     const { maxPartRows, maxPartBytes } = this.opts.limits;
-    const data = encodeParquet(df);
-    if ((df.height > maxPartRows || data.length > maxPartBytes) && slot.depth < 32 && df.height > 1) {
+    const splittable = slot.depth < 32 && df.height > 1;
+    // Over the row limit it splits anyway: no need to encode it whole first.
+    const data = splittable && df.height > maxPartRows ? undefined : encodeParquet(df);
+    if (splittable && (data === undefined || data.length > maxPartBytes)) {
       const bit = colStrings(df, 'id').map((id) => ((hashId(id) >>> slot.depth) & 1) === 1);
       const high = pl.Series('_cg_bit', bit, pl.Bool);
       const lo = df.filter(high.not());
@@ -387,9 +428,10 @@ export class TableStore {
       ];
     }
     const file = newPartName(slotName(slot));
-    await writePartFile(this.dir, file, data);
-    this.opts.memory.set(file, df, data.length);
-    return [{ ...slot, file, rows: df.height, bytes: data.length }];
+    const bytes = data ?? encodeParquet(df);
+    await writePartFile(this.dir, file, bytes);
+    this.opts.memory.set(file, df, bytes.length);
+    return [{ ...slot, file, rows: df.height, bytes: bytes.length }];
   }
 
   private async commit(
@@ -497,6 +539,11 @@ export class TableStore {
       }
       return { removedFiles };
     });
+  }
+
+  /** Rows of the version this process saw last (no I/O). */
+  rowCount(): number {
+    return this.manifest.parts.reduce((n, p) => n + p.rows, 0);
   }
 
   async stats(): Promise<{ rows: number; parts: number; bytes: number }> {

@@ -1,7 +1,7 @@
 /**
  * Fetches what the cache lacks: single-flight claims, the batch plan, batches run `concurrency`
- * at a time (1 by default, so the upstream is not overwhelmed), retries, write-back of each
- * batch as soon as it arrives, and one progress event per batch.
+ * at a time (1 by default, so the upstream is not overwhelmed), retries, write-back of fetched
+ * batches in groups (see `shouldFlush`), and one progress event per batch.
  */
 import { randomUUID } from 'node:crypto';
 import type { BatchConfig } from '../config/types.js';
@@ -18,12 +18,18 @@ import type { Jobs } from './jobs.js';
 import { TimeoutError, withRetry } from './retry.js';
 import type { InFlight } from './single-flight.js';
 
-export type BatchWriter = (batch: {
+export interface FetchedBatch {
   rows: SourceRow[];
   columns: string[];
   notFound: string[];
   fetchedAt: number;
-}) => Promise<void>;
+}
+
+/** Writes batches as one cache version; answers an error per batch that could not be written. */
+export type BatchWriter = (batches: FetchedBatch[]) => Promise<Array<Error | undefined>>;
+
+/** Longest time fetched rows wait in memory before they are written, however few. */
+const FLUSH_EVERY_MS = 5_000;
 
 export interface FetchRequest {
   table: string;
@@ -33,6 +39,8 @@ export interface FetchRequest {
   maxBatchSize?: number | undefined;
   policy: BatchConfig;
   write: BatchWriter;
+  /** Rows the table holds now: sizes the write groups. */
+  tableRows: () => number;
   onProgress?: ProgressListener | undefined;
   /** Counts upstream calls (every attempt). */
   onAttempt?: (() => void) | undefined;
@@ -90,6 +98,9 @@ class JobRun {
   private readonly failedIds: string[] = [];
   private batchesDone = 0;
   private rowsFetched = 0;
+  private readonly pending: Array<{ batch: PlannedBatch; fetched: FetchedBatch }> = [];
+  private lastFlush = Date.now();
+  private flushing: Promise<void> = Promise.resolve();
   private readonly totalIds: number;
 
   constructor(
@@ -112,20 +123,19 @@ class JobRun {
         const index = next++;
         const batch = this.batches[index]!;
         try {
-          await this.runBatch(batch, index + 1);
+          this.pending.push({ batch, fetched: await this.fetchBatch(batch, index + 1) });
         } catch (e) {
-          const err = asUpstreamError(e, this.req.table, batch.ids.length);
-          for (const id of batch.ids) this.failures.set(id, err);
-          this.failedIds.push(...batch.ids);
-        } finally {
+          this.fail(batch, e);
           inFlight.release(this.req.table, batch.ids, batch.columns);
-          this.batchesDone++;
-          if (this.batchesDone < this.batches.length) this.emit('RUNNING', `batch ${index + 1} done`);
         }
+        this.batchesDone++;
+        if (this.shouldFlush()) await this.flush(inFlight);
+        if (this.batchesDone < this.batches.length) this.emit('RUNNING', `batch ${index + 1} done`);
       }
     };
     const concurrency = Math.max(1, Math.min(this.req.policy.concurrency, this.batches.length));
     await Promise.all(Array.from({ length: concurrency }, worker));
+    await this.flush(inFlight);
     const failed = this.failedIds.length;
     const status: JobStatus = failed === 0 ? 'SUCCEEDED' : failed === this.totalIds ? 'FAILED' : 'PARTIAL';
     const firstError = this.failures.values().next().value;
@@ -133,7 +143,49 @@ class JobRun {
     return this.failures;
   }
 
-  private async runBatch(batch: PlannedBatch, number: number): Promise<void> {
+  /**
+   * Writing after every batch rewrote a growing part once per batch (100 rewrites of a 1M-row
+   * part for 10,000 new IDs: 100 s). Rows are written once they reach half the table's size —
+   * so a cold fill rewrites each row about 3 times in all — or after FLUSH_EVERY_MS, so a long
+   * job's progress lands on disk. A crash loses at most what waits in memory: a cache can refetch.
+   */
+  private shouldFlush(): boolean {
+    if (this.pending.length === 0) return false;
+    const rows = this.pending.reduce((n, p) => n + p.fetched.rows.length + p.fetched.notFound.length, 0);
+    return rows >= this.req.tableRows() / 2 || Date.now() - this.lastFlush >= FLUSH_EVERY_MS;
+  }
+
+  /** Writes what waits; claims are released only now, so a waiter re-reads written rows. */
+  private flush(inFlight: InFlight): Promise<void> {
+    this.flushing = this.flushing.then(async () => {
+      const items = this.pending.splice(0);
+      if (items.length === 0) return;
+      this.lastFlush = Date.now();
+      let errors: Array<Error | undefined>;
+      try {
+        errors = await this.req.write(items.map((i) => i.fetched));
+      } catch (e) {
+        errors = items.map(() => (e instanceof Error ? e : new Error(String(e))));
+      }
+      items.forEach(({ batch, fetched }, i) => {
+        const error = errors[i];
+        if (error) {
+          this.fail(batch, error);
+          this.rowsFetched -= fetched.rows.length;
+        }
+        inFlight.release(this.req.table, batch.ids, batch.columns);
+      });
+    });
+    return this.flushing;
+  }
+
+  private fail(batch: PlannedBatch, e: unknown): void {
+    const err = asUpstreamError(e, this.req.table, batch.ids.length);
+    for (const id of batch.ids) this.failures.set(id, err);
+    this.failedIds.push(...batch.ids);
+  }
+
+  private async fetchBatch(batch: PlannedBatch, number: number): Promise<FetchedBatch> {
     const { table, fetcher, policy } = this.req;
     const result = await withRetry(
       (signal, attempt) => {
@@ -146,8 +198,8 @@ class JobRun {
     const rows = normalizeRows(result, batch, table);
     const returned = new Set(rows.map((r) => r['id'] as string));
     const notFound = batch.ids.filter((id) => !returned.has(id));
-    await this.req.write({ rows, columns: batch.columns, notFound, fetchedAt: Date.now() });
     this.rowsFetched += rows.length;
+    return { rows, columns: batch.columns, notFound, fetchedAt: Date.now() };
   }
 
   private emit(status: JobStatus, message: string): FetchProgress {
