@@ -137,19 +137,20 @@ export class TableStore {
     const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
     const groups =
       m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : new SlotIndex(m.parts).group(ids);
-    const frames: pl.DataFrame[] = [];
-    for (const [slot, slotIds] of groups) {
+    const parts: pl.LazyDataFrame[] = [];
+    for (const slot of groups.keys()) {
       const part = slot === undefined ? undefined : bySlot.get(slot);
-      if (!part) continue;
-      const df = await this.loadPart(part, m.schema);
-      frames.push(
-        await df
-          .lazy()
-          .join(idFrame(slotIds).lazy(), { on: 'id', how: 'semi' })
-          .select(...select)
-          .collect(),
-      );
+      if (part) parts.push((await this.loadPart(part, m.schema)).lazy().select(...select));
     }
+    // One query over every part that can hold the IDs: polars runs it on all cores at once.
+    const frames =
+      parts.length === 0
+        ? []
+        : [
+            await (parts.length === 1 ? parts[0]! : pl.concat(parts))
+              .join(idFrame(ids).lazy(), { on: 'id', how: 'semi' })
+              .collect(),
+          ];
     const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
     let found =
       frames.length === 0 ? emptyPart(subSchema) : frames.length === 1 ? frames[0]! : pl.concat(frames);
