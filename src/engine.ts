@@ -3,6 +3,7 @@
  * (DESIGN §1, §5). Knows nothing of GraphQL; the server and library users both call this.
  */
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pl from 'nodejs-polars';
@@ -89,6 +90,8 @@ class Engine implements Cache {
     private readonly options: CacheOptions,
   ) {
     this.store = new CacheStore(config.cacheDir, config.store);
+    // Every running attempt listens on this one signal; dozens at once are normal, not a leak.
+    setMaxListeners(0, this.abort.signal);
     this.coordinator = new Coordinator(this.jobs, new InFlight());
   }
 
@@ -192,15 +195,18 @@ class Engine implements Cache {
       res = await p.store.lookup(ids, p.base);
     }
     const notFound = new Set(res.notFound);
-    for (const [id, cols] of res.missing) {
-      // Still absent after the fetch (and not remembered as not found): a failure of its own,
-      // or a concurrent fetch elsewhere that failed.
-      if (!errors.has(id) && cols.length === p.base.length && !notFound.has(id)) {
+    for (const id of res.missing.keys()) {
+      // Still lacking a column after the fetch: its batch failed here, or in a concurrent fetch
+      // this call waited for. Never serve the gap as if the upstream had sent null.
+      if (!errors.has(id) && !notFound.has(id)) {
         errors.set(
           id,
           new UpstreamFailedError(
             `Id ${JSON.stringify(id)} of table "${table}" could not be fetched; retry later.`,
-            { table, id },
+            {
+              table,
+              id,
+            },
           ),
         );
       }
@@ -221,7 +227,7 @@ class Engine implements Cache {
       table,
       missing,
       fetcher: p.fetch!,
-      maxBatchSize: p.cfg.batch.maxSize ?? p.maxBatchSize,
+      maxBatchSize: minDefined(p.cfg.batch.maxSize, p.maxBatchSize),
       policy: p.cfg.batch,
       write: (batches) => p.store.write(batches),
       tableRows: () => p.store.rowCount(),
@@ -343,10 +349,15 @@ class Engine implements Cache {
       if (res.missing.size === 0) return finish('SUCCEEDED', `all ${unique.length} ids already cached`);
       if (!p.fetch)
         return finish('FAILED', `table "${table}" has no source configured`, [...res.missing.keys()]);
-      const { first: started2, done } = this.fetchMissing(table, p, res.missing, {}, jobId);
+      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId);
       await done;
-      // Everything was already being fetched by other callers: this job only waited.
-      if (!started2) finish('SUCCEEDED', 'fetched by concurrent requests');
+      // Ids fetched by concurrent requests only: this job waited; report what they achieved.
+      if (!own) {
+        const after = await p.store.lookup(unique, p.base);
+        const failed = [...after.missing.keys()];
+        if (failed.length === 0) finish('SUCCEEDED', 'fetched by concurrent requests');
+        else finish('FAILED', `${failed.length} ids could not be fetched by concurrent requests`, failed);
+      }
     })().catch((e: unknown) => finish('FAILED', e instanceof Error ? e.message : String(e), unique));
     void this.track(work);
     return first;
@@ -379,6 +390,10 @@ class Engine implements Cache {
     await Promise.allSettled([...this.sources.values()].map((s) => s.close?.()));
     this.sources.clear();
   }
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }
 
 function notJson(table: string, p: ParsedPath, type: string): BadInputError {

@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'BAD_INPUT'
   | 'LIMIT_EXCEEDED'
   | 'UPSTREAM_FAILED'
-  | 'TYPE_CONFLICT'
+  /** Never sent to a client: a bad config stops the server before it serves anything. */
   | 'CONFIG_INVALID';
 
 export abstract class CacheGateError extends Error {
@@ -85,13 +85,16 @@ export class UpstreamFailedError extends CacheGateError {
   readonly code = 'UPSTREAM_FAILED';
 }
 
-/** A value whose type differs from the cached column's: never coerced silently. */
+/**
+ * A value whose type differs from the cached column's: never coerced silently. To clients it is
+ * an upstream failure (the contract's code), with `reason: TYPE_CONFLICT` beside it.
+ */
 export class TypeConflictError extends CacheGateError {
-  readonly code = 'TYPE_CONFLICT';
+  readonly code = 'UPSTREAM_FAILED';
   constructor(table: string, column: string, cachedType: string, incomingType: string) {
     super(
       `Type conflict in table "${table}", column "${column}": the cache holds ${cachedType} but the upstream sent ${incomingType}. Fix the source or the column type in the config, then invalidate the table.`,
-      { table, column, cachedType, incomingType },
+      { reason: 'TYPE_CONFLICT', table, column, cachedType, incomingType },
     );
   }
 }

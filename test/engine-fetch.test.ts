@@ -106,7 +106,7 @@ describe('fetching', () => {
     await lib.getData('t', ['2'], ['n'], { fetcher: async (ids) => ids.map((id) => ({ id, n: 4.5 })) });
     await expect(
       lib.getData('t', ['3'], ['n'], { fetcher: async (ids) => ids.map((id) => ({ id, n: '5' })) }),
-    ).rejects.toMatchObject({ code: 'TYPE_CONFLICT' });
+    ).rejects.toMatchObject({ code: 'UPSTREAM_FAILED', details: { reason: 'TYPE_CONFLICT' } });
   });
 
   it('evolves the schema: a new column is added, old rows get it fetched on demand', async () => {

@@ -30,11 +30,14 @@ export class TableLock {
       stale: this.staleMs,
       update: Math.max(1_000, Math.floor(this.staleMs / 3)),
       retries: { retries: 600, minTimeout: 10, maxTimeout: 100, factor: 1.3 },
+      // The default throws from a timer and kills the process. A lost lock (a stall longer than
+      // `stale`) is caught at commit instead: TableStore re-checks the manifest version there.
+      onCompromised: () => undefined,
     });
     try {
       return await fn();
     } finally {
-      await release();
+      await release().catch(() => undefined);
     }
   }
 }

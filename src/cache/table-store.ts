@@ -304,14 +304,20 @@ export class TableStore {
       const m = await this.current();
       let schema: TableSchema = m.schema;
       let untyped: string[] = m.untyped ?? [];
-      const notFound = new Map(this.notFound);
-      const work = new Map<string, pl.DataFrame>();
+      const before = this.notFound;
+      const notFound = new Map(before);
+      let work = new Map<string, pl.DataFrame>();
       const errors: Array<Error | undefined> = [];
       for (const batch of list) {
         try {
           const next = this.evolveSchema({ ...m, schema, untyped }, batch);
           const incoming = this.incomingFrame(batch, next.schema);
-          if (incoming.height > 0) await this.stage(work, m, next.schema, incoming, batch.columns);
+          // Staged on a copy: a batch failing half-way must leave no row of its own behind.
+          const trial = new Map(work);
+          if (incoming.height > 0) await this.stage(trial, m, next.schema, incoming, batch.columns);
+          // An id the upstream no longer returns loses its cached row too: it is not found now.
+          if (batch.notFound.length > 0) await this.unstage(trial, m, next.schema, batch.notFound);
+          work = trial;
           schema = next.schema;
           untyped = next.untyped;
           for (const id of batch.notFound) notFound.set(id, batch.fetchedAt);
@@ -323,7 +329,7 @@ export class TableStore {
       }
       if (errors.every((e) => e !== undefined)) return errors;
       const parts = await this.writeStaged(work, m, schema);
-      await this.commit(m, { schema, untyped, parts, notFound });
+      await this.commit(m, before, { schema, untyped, parts, notFound });
       return errors;
     });
   }
@@ -395,6 +401,25 @@ export class TableStore {
     }
   }
 
+  /** Drops rows from the staged parts, touching only parts that hold any of `ids`. */
+  private async unstage(
+    work: Map<string, pl.DataFrame>,
+    m: Manifest,
+    schema: TableSchema,
+    ids: readonly string[],
+  ) {
+    if (m.parts.length === 0 && work.size === 0) return;
+    const slots: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
+    for (const [slot = '0-0', slotIds] of new SlotIndex(slots).group(ids)) {
+      const old = m.parts.find((p) => slotName(p) === slot);
+      const staged = work.get(slot);
+      const df = staged ?? (old ? await this.loadRaw(old) : undefined);
+      if (!df) continue;
+      const kept = joinById(df, idFrame(slotIds), 'anti');
+      if (kept.height !== df.height) work.set(slot, alignToSchema(kept, schema));
+    }
+  }
+
   /** Writes the staged parts (splitting oversized ones); returns the new part list. */
   private async writeStaged(
     work: Map<string, pl.DataFrame>,
@@ -437,15 +462,30 @@ export class TableStore {
 
   private async commit(
     m: Manifest,
-    next: { schema: TableSchema; untyped?: string[]; parts: PartEntry[]; notFound: Map<string, number> },
+    /** The not-found map of `m`, captured under the lock. */
+    before: Map<string, number>,
+    next: {
+      schema: TableSchema;
+      untyped?: string[] | undefined;
+      parts: PartEntry[];
+      notFound: Map<string, number>;
+    },
   ): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     let notFoundFile = m.notFound;
-    if (!sameMap(next.notFound, this.notFound)) {
+    if (!sameMap(next.notFound, before)) {
       notFoundFile = next.notFound.size > 0 ? await this.writeNotFound(next.notFound) : null;
     }
     await fsyncDir(this.dir);
     await this.opts.beforeCommit?.();
+    // The version check behind the lock: if another writer committed meanwhile (our lock went
+    // stale during a stall), committing would drop its rows. Fail this write instead.
+    const onDisk = await readManifest(this.dir, this.table);
+    if (onDisk.version !== m.version) {
+      throw new Error(
+        `table "${this.table}" was changed by another writer during this write; nothing was committed, retry it`,
+      );
+    }
     const manifest: Manifest = {
       ...m,
       version: m.version + 1,
@@ -453,7 +493,8 @@ export class TableStore {
       parts: next.parts,
       notFound: notFoundFile,
     };
-    if (next.untyped && next.untyped.length > 0) manifest.untyped = next.untyped;
+    const untyped = next.untyped ?? m.untyped;
+    if (untyped && untyped.length > 0) manifest.untyped = untyped;
     else delete manifest.untyped;
     await writeManifest(this.dir, manifest);
     this.manifest = manifest;
@@ -497,7 +538,7 @@ export class TableStore {
       const m = await this.current();
       if (!ids) {
         const count = m.parts.reduce((n, p) => n + p.rows, 0);
-        await this.commit(m, { schema: m.schema, parts: [], notFound: new Map() });
+        await this.commit(m, this.notFound, { schema: m.schema, parts: [], notFound: new Map() });
         return count;
       }
       const notFound = new Map(this.notFound);
@@ -518,7 +559,7 @@ export class TableStore {
         added.push(...(await this.writeSplit(kept, part)));
       }
       const parts = [...m.parts.filter((p) => !replaced.has(p.file)), ...added];
-      await this.commit(m, { schema: m.schema, parts, notFound });
+      await this.commit(m, this.notFound, { schema: m.schema, parts, notFound });
       return dropped;
     });
   }
@@ -529,7 +570,7 @@ export class TableStore {
       this.loaded = false;
       const m = await this.current();
       const notFound = new Map([...this.notFound].filter(([, at]) => now - at < this.opts.notFoundTtlMs));
-      if (notFound.size !== this.notFound.size) await this.commit(m, { ...m, notFound });
+      if (notFound.size !== this.notFound.size) await this.commit(m, this.notFound, { ...m, notFound });
       const live = new Set([MANIFEST, '.lock', ...this.manifest.parts.map((p) => p.file)]);
       if (this.manifest.notFound) live.add(this.manifest.notFound);
       let removedFiles = 0;

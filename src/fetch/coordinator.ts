@@ -81,7 +81,11 @@ export class Coordinator {
     const job = new JobRun(req, batches, this.jobs);
     const run = job
       .run(this.inFlight)
-      .finally(settle)
+      .finally(() => {
+        // Whatever happened, no claim of this job may outlive it: waiters would hang.
+        for (const b of batches) this.inFlight.release(req.table, b.ids, b.columns);
+        settle();
+      })
       .then(async (failures) => {
         await Promise.all(others);
         return { jobId: job.id, failures };
@@ -123,6 +127,8 @@ class JobRun {
         const index = next++;
         const batch = this.batches[index]!;
         try {
+          // After close(), the remaining batches fail at once instead of calling the upstream.
+          this.req.signal.throwIfAborted();
           this.pending.push({ batch, fetched: await this.fetchBatch(batch, index + 1) });
         } catch (e) {
           this.fail(batch, e);
@@ -225,7 +231,11 @@ class JobRun {
       message,
     };
     this.jobs.publish(event);
-    this.req.onProgress?.(event);
+    try {
+      this.req.onProgress?.(event);
+    } catch {
+      // A caller's progress callback must not break the job that other callers wait for.
+    }
     return event;
   }
 }

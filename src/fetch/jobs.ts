@@ -32,6 +32,13 @@ export class Jobs implements JobRegistry {
         if (e.status !== 'RUNNING') this.latest.delete(id);
       }
     }
-    this.emitter.emit('progress', event);
+    // One throwing subscriber must not stop the others, nor the job that published.
+    for (const listener of this.emitter.listeners('progress') as ProgressListener[]) {
+      try {
+        listener(event);
+      } catch {
+        // ignored on purpose: see above
+      }
+    }
   }
 }

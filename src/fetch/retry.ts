@@ -24,6 +24,7 @@ export async function withRetry<T>(
   outer: AbortSignal,
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
+    outer.throwIfAborted();
     const ctl = new AbortController();
     const onOuter = (): void => ctl.abort(outer.reason);
     outer.addEventListener('abort', onOuter, { once: true });
@@ -44,7 +45,8 @@ export async function withRetry<T>(
       // Our own errors (unknown column, type conflict) would fail the same way again.
       if (outer.aborted || attempt > policy.retries || (isCacheGateError(e) && e.code !== 'UPSTREAM_FAILED'))
         throw e;
-      const delay = policy.backoffMs * 2 ** (attempt - 1) * (0.5 + Math.random());
+      // Capped at 30 s so a long retry chain still ends within a few minutes.
+      const delay = Math.min(30_000, policy.backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
       await sleep(delay, undefined, { signal: outer }).catch(() => undefined);
       if (outer.aborted) throw e;
     } finally {

@@ -2,6 +2,11 @@
  * Single-flight across concurrent callers: an ID+column already being fetched is awaited, not
  * fetched twice. Claims are per table, per ID, per column, released when their batch settles.
  */
+/** What an ID-only lookup claims: the row's existence, not any column. */
+const ROW = '';
+
+const keysOf = (columns: readonly string[]): readonly string[] => (columns.length === 0 ? [ROW] : columns);
+
 export class InFlight {
   private readonly claims = new Map<string, Promise<void>>();
 
@@ -22,7 +27,7 @@ export class InFlight {
     const others = new Set<Promise<void>>();
     for (const [id, cols] of missing) {
       const own: string[] = [];
-      for (const c of cols) {
+      for (const c of keysOf(cols)) {
         const k = InFlight.key(table, id, c);
         const running = this.claims.get(k);
         if (running) others.add(running);
@@ -31,12 +36,16 @@ export class InFlight {
           own.push(c);
         }
       }
-      if (own.length > 0) mine.set(id, own);
+      if (own.length > 0)
+        mine.set(
+          id,
+          own.filter((c) => c !== ROW),
+        );
     }
     return { mine, others };
   }
 
   release(table: string, ids: readonly string[], columns: readonly string[]): void {
-    for (const id of ids) for (const c of columns) this.claims.delete(InFlight.key(table, id, c));
+    for (const id of ids) for (const c of keysOf(columns)) this.claims.delete(InFlight.key(table, id, c));
   }
 }
