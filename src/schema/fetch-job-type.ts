@@ -3,23 +3,14 @@ import type { FetchProgress } from '../engine-types.js';
 import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';
+import { progressFields } from './progress-fields.js';
 
 export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void {
   const FetchJob = builder.objectRef<FetchProgress>('FetchJob').implement({
     description: 'A background fetch of missing rows from the upstream source, in batches.',
     fields: (t) => ({
       id: t.exposeID('jobId'),
-      table: t.exposeString('table'),
-      status: t.field({ type: JobStatus, resolve: (job) => job.status }),
-      totalIds: t.exposeInt('totalIds'),
-      batchesTotal: t.exposeInt('batchesTotal'),
-      batchesDone: t.exposeInt('batchesDone'),
-      rowsFetched: t.exposeInt('rowsFetched'),
-      failedIds: t.exposeIDList('failedIds'),
-      // Float: elapsed times are fractional milliseconds.
-      elapsedMs: t.exposeFloat('elapsedMs'),
-      etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),
-      message: t.exposeString('message'),
+      ...progressFields(t, JobStatus),
     }),
   });
 

@@ -3,22 +3,14 @@ import type { FetchProgress } from '../engine-types.js';
 import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';
+import { progressFields } from './progress-fields.js';
 
 export function addFetchProgressType(builder: Builder, JobStatus: JobStatusRef): void {
   const Progress = builder.objectRef<FetchProgress>('FetchProgress').implement({
     description: 'One progress event of a fetch job.',
     fields: (t) => ({
       jobId: t.exposeID('jobId'),
-      table: t.exposeString('table'),
-      status: t.field({ type: JobStatus, resolve: (event) => event.status }),
-      totalIds: t.exposeInt('totalIds'),
-      batchesTotal: t.exposeInt('batchesTotal'),
-      batchesDone: t.exposeInt('batchesDone'),
-      rowsFetched: t.exposeInt('rowsFetched'),
-      failedIds: t.exposeIDList('failedIds'),
-      elapsedMs: t.exposeFloat('elapsedMs'),
-      etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),
-      message: t.exposeString('message'),
+      ...progressFields(t, JobStatus),
     }),
   });
 
