@@ -98,7 +98,7 @@ export interface Cache {
   /** Drops those rows (or the whole table); returns how many rows were dropped. */
   invalidate(table: string, ids?: readonly string[]): Promise<number>;
   stats(table?: string): Promise<TableStats[]>;
-  /** Rewrites a table's parts, dropping expired rows and unreferenced files. */
+  /** Drops rows past their TTL, expired not-found ids and files no version references. */
   compact(table?: string): Promise<void>;
   /** Aborts running jobs, waits for in-flight writes, closes sources. */
   close(): Promise<void>;

@@ -6,8 +6,9 @@ import { resolveConfig } from './resolve-config.js';
 
 export const usage = `Usage: cachegate compact [table] [--config PATH]
 
-Rewrites a table's part files (every configured table by default), dropping expired rows and
-files no manifest references any more. Safe while servers share the cache folder.
+Compacts a table (every configured table by default): drops rows whose columns are all past
+the TTL, expired not-found ids, and files no manifest references any more (left by a crash).
+Safe while servers share the cache folder.
 
 Options:
   -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)

@@ -22,7 +22,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
   },
   stats: { summary: 'print rows, parts and bytes per cached table', load: () => import('./stats.js') },
   compact: {
-    summary: "rewrite a table's parts, dropping expired rows and stale files",
+    summary: 'drop expired rows, expired not-found ids and stale files',
     load: () => import('./compact.js'),
   },
   schema: { summary: 'print the GraphQL schema (SDL) for the config', load: () => import('./schema.js') },

@@ -132,7 +132,7 @@ describe.each([
     );
     // The dead writer's part is an orphan: compact removes it, live data stays.
     expect((await readdir(path.join(dir, 't'))).filter((f) => f.endsWith('.parquet')).length).toBe(2);
-    expect(await store.compact()).toEqual({ removedFiles: 1 });
+    expect(await store.compact()).toEqual({ removedFiles: 1, expiredRows: 0 });
     expect((await store.lookup(ids(0, 100), ['v'])).frame().height).toBe(100);
   });
 
@@ -191,5 +191,23 @@ describe.each([
       { id: 'a', v: 'x', n: 1, w: null },
       { id: 'b', v: 'y', n: null, w: null },
     ]);
+  });
+
+  it('compact drops rows whose every column is past the TTL, and keeps the rest', async () => {
+    const dir = await tempDir();
+    const store = new TableStore({
+      dir: path.join(dir, 't'),
+      table: 't',
+      limits: DEFAULT_STORE,
+      memory: new PartMemory(64 * 1024 * 1024),
+      notFoundTtlMs: 60_000,
+      ttlMs: 1_000,
+      smallLookupMax,
+    });
+    await store.write({ rows: [{ id: 'old', v: 'x' }], columns: ['v'], notFound: [], fetchedAt: 1_000 });
+    await store.write({ rows: [{ id: 'new', v: 'y' }], columns: ['v'], notFound: [], fetchedAt: 5_000 });
+    expect(await store.compact(5_500)).toEqual({ removedFiles: 0, expiredRows: 1 });
+    expect((await store.stats()).rows).toBe(1);
+    expect((await store.lookup(['new'], ['v'], 5_500)).records()).toEqual([{ id: 'new', v: 'y' }]);
   });
 });
