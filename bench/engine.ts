@@ -7,6 +7,7 @@
  * own. Env: BENCH_ROWS (default 1,000,000), BENCH_RUNS (default 5).
  */
 import { fork } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,14 @@ import { createCache } from '../src/engine.js';
 import { distinct, normalizeIds } from '../src/engine-input.js';
 import type { Cache } from '../src/engine-types.js';
 import { extractPath } from '../src/json/json-path.js';
+
+// The version actually installed, for the report header.
+const polarsVersion = (
+  JSON.parse(
+    readFileSync(new URL('../node_modules/nodejs-polars/package.json', import.meta.url), 'utf8'),
+  ) as { version: string }
+).version;
+
 import type { Fetcher, SourceRow } from '../src/sources/types.js';
 
 const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
@@ -470,7 +479,7 @@ async function main(): Promise<void> {
   const results: VariantResult[] = [];
   for (const v of VARIANTS) results.push(await runChild(v));
   console.log(
-    `\nEngine bench, ${started}, Node ${process.version}, nodejs-polars 0.26.1, median of ${RUNS} runs after one warm-up\n`,
+    `\nEngine bench, ${started}, Node ${process.version}, nodejs-polars ${polarsVersion}, median of ${RUNS} runs after one warm-up\n`,
   );
   for (const r of results) console.log(render(r));
 }

@@ -135,10 +135,13 @@ export class TableStore {
     const unknown = columns.filter((c) => !(c in m.schema));
     const select = ['id', ...known, ...known.map(tsCol)];
     const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
-    const groups =
-      m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : new SlotIndex(m.parts).group(ids);
+    // Many IDs touch every part anyway: skip hashing them to find out which.
+    const slots =
+      m.parts.length === 1 || ids.length >= m.parts.length * 1_000
+        ? m.parts.map(slotName)
+        : [...new SlotIndex(m.parts).group(ids).keys()];
     const parts: pl.LazyDataFrame[] = [];
-    for (const slot of groups.keys()) {
+    for (const slot of slots) {
       const part = slot === undefined ? undefined : bySlot.get(slot);
       if (part) parts.push((await this.loadPart(part, m.schema)).lazy().select(...select));
     }
@@ -147,7 +150,7 @@ export class TableStore {
       parts.length === 0
         ? []
         : [
-            await (parts.length === 1 ? parts[0]! : pl.concat(parts))
+            await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
               .join(idFrame(ids).lazy(), { on: 'id', how: 'semi' })
               .collect(),
           ];
