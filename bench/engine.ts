@@ -302,9 +302,9 @@ async function runVariant(variant: Variant): Promise<VariantResult> {
     // Upsert (b): replace 10,000 existing rows in ONE batch write (store.write, the same call
     // the engine makes per batch), to separate the per-batch cost from the batch plan.
     {
-      const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, {
+      const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, () => ({
         notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
-      });
+      }));
       const existing = sampleIds(UPSERT, 7);
       const rows = existing.map((id) => {
         const r = movieRow(id, ALL_COLUMNS);
@@ -382,9 +382,9 @@ async function profileLookup(
   ids: string[],
   rssBefore: number,
 ): Promise<string[]> {
-  const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, {
+  const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, () => ({
     notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
-  });
+  }));
   const base = [...THREE, 'details'];
   const steps = ['meta', 'score'];
   const outputs: OutputColumn[] = [

@@ -110,20 +110,20 @@ class Engine implements Cache {
   }
 
   private tableStore(table: string, cfg: TableConfig): TableStore {
-    const declared = cfg.columns
-      ? Object.fromEntries(
-          Object.entries(cfg.columns).map(([c, t]): [string, ColumnSpec] => [
-            c,
-            { type: logicalOf(t), idLike: t === 'ID' },
-          ]),
-        )
-      : undefined;
-    return this.store.table(table, {
+    // Options are built once, when the table is first used, not on every lookup.
+    return this.store.table(table, () => ({
       ttlMs: cfg.ttlMs,
       notFoundTtlMs: cfg.notFoundTtlMs,
-      declared,
+      declared: cfg.columns
+        ? Object.fromEntries(
+            Object.entries(cfg.columns).map(([c, t]): [string, ColumnSpec] => [
+              c,
+              { type: logicalOf(t), idLike: t === 'ID' },
+            ]),
+          )
+        : undefined,
       beforeCommit: this.options.beforeCommit,
-    });
+    }));
   }
 
   private source(table: string, cfg: TableConfig): Source | undefined {

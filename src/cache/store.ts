@@ -25,7 +25,8 @@ export class CacheStore {
     this.memory = new PartMemory(limits.memoryBudgetBytes);
   }
 
-  table(name: string, options: TableOptions): TableStore {
+  /** The store of a table; `options` is called only when the table is first opened. */
+  table(name: string, options: () => TableOptions): TableStore {
     let t = this.tables.get(name);
     if (!t) {
       // The name becomes a folder: only names matching the rule ever reach the file system.
@@ -40,7 +41,7 @@ export class CacheStore {
         table: name,
         limits: this.limits,
         memory: this.memory,
-        ...options,
+        ...options(),
       });
       this.tables.set(name, t);
     }

@@ -18,8 +18,9 @@ const ids = (from: number, n: number): string[] => Array.from({ length: n }, (_,
 // Every test runs on both lookup paths: JS over the part index (small lookups) and polars.
 let smallLookupMax = 2_000;
 
-function newStore(dir: string, limits: Partial<StoreLimits> = {}): TableStore {
+function newStore(dir: string, limits: Partial<StoreLimits> = {}, ttlMs?: number): TableStore {
   return new TableStore({
+    ttlMs,
     smallLookupMax,
     dir: path.join(dir, 't'),
     table: 't',
@@ -160,15 +161,7 @@ describe.each([
 
   it('tells found rows, stale columns, new columns and not-found ids apart', async () => {
     const dir = await tempDir();
-    const store = new TableStore({
-      dir: path.join(dir, 't'),
-      table: 't',
-      limits: DEFAULT_STORE,
-      memory: new PartMemory(64 * 1024 * 1024),
-      notFoundTtlMs: 60_000,
-      ttlMs: 1_000,
-      smallLookupMax,
-    });
+    const store = newStore(dir, {}, 1_000);
     await store.write({
       rows: [{ id: 'a', v: 'x', n: 1 }],
       columns: ['v', 'n'],
@@ -195,15 +188,7 @@ describe.each([
 
   it('compact drops rows whose every column is past the TTL, and keeps the rest', async () => {
     const dir = await tempDir();
-    const store = new TableStore({
-      dir: path.join(dir, 't'),
-      table: 't',
-      limits: DEFAULT_STORE,
-      memory: new PartMemory(64 * 1024 * 1024),
-      notFoundTtlMs: 60_000,
-      ttlMs: 1_000,
-      smallLookupMax,
-    });
+    const store = newStore(dir, {}, 1_000);
     await store.write({ rows: [{ id: 'old', v: 'x' }], columns: ['v'], notFound: [], fetchedAt: 1_000 });
     await store.write({ rows: [{ id: 'new', v: 'y' }], columns: ['v'], notFound: [], fetchedAt: 5_000 });
     expect(await store.compact(5_500)).toEqual({ removedFiles: 0, expiredRows: 1 });
