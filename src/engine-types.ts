@@ -34,6 +34,11 @@ export interface GetDataOptions {
    * LimitExceededError before anything is fetched. Unlimited when absent.
    */
   maxUpstreamCost?: number;
+  /**
+   * Wait until fetched rows are on disk (flushed as a delta) before answering. By default the
+   * answer comes as soon as they are in the write buffer, visible to every lookup of the process.
+   */
+  durable?: boolean;
 }
 
 /** Per-ID answer of `lookup`: the value of each requested column / dot path. */

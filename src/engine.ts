@@ -47,8 +47,10 @@ import { createSource } from './sources/index.js';
 import type { Fetcher, Source } from './sources/types.js';
 
 export interface CacheOptions {
-  /** Test seam passed to every table store: runs before a manifest is replaced. */
+  /** Test seam passed to every table store: runs before a version is committed. */
   beforeCommit?: () => void | Promise<void>;
+  /** Errors of background flushes and compactions; a process warning by default. */
+  onBackgroundError?: (e: Error) => void;
 }
 
 /** What a library user may pass: a validated config, or a raw one (`{ cacheDir, tables? }`). */
@@ -123,6 +125,7 @@ class Engine implements Cache {
           )
         : undefined,
       beforeCommit: this.options.beforeCommit,
+      onBackgroundError: this.options.onBackgroundError ?? warnBackground,
     }));
   }
 
@@ -192,6 +195,7 @@ class Engine implements Cache {
       const outcome = await this.track(this.fetchMissing(table, p, res.missing, opts).done);
       jobId = outcome.jobId;
       for (const [id, e] of outcome.failures) errors.set(id, e);
+      if (opts.durable) await p.store.flush();
       res = await p.store.lookup(ids, p.base);
     }
     const notFound = new Set(res.notFound);
@@ -229,8 +233,9 @@ class Engine implements Cache {
       fetcher: p.fetch!,
       maxBatchSize: minDefined(p.cfg.batch.maxSize, p.maxBatchSize),
       policy: p.cfg.batch,
-      write: (batches) => p.store.write(batches),
-      tableRows: () => p.store.rowCount(),
+      // Each batch goes to the write buffer as it arrives; a refused one fails alone.
+      write: (batches) => Promise.all(batches.map((b) => p.store.write(b).then(noError, asError))),
+      tableRows: () => 0,
       onProgress: opts.onProgress,
       onAttempt: () => {
         this.count(table).fetches++;
@@ -387,9 +392,18 @@ class Engine implements Cache {
   async close(): Promise<void> {
     this.abort.abort(new Error('cache closed'));
     await Promise.allSettled([...this.running]);
+    // Rows still in the write buffer are flushed, so a graceful stop loses nothing fetched.
+    await this.store.close();
     await Promise.allSettled([...this.sources.values()].map((s) => s.close?.()));
     this.sources.clear();
   }
+}
+
+const noError = (): undefined => undefined;
+const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
+
+function warnBackground(e: Error): void {
+  process.emitWarning(`cachegate background write: ${e.message}`, { code: 'CACHEGATE_BACKGROUND' });
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

@@ -12,6 +12,7 @@ export interface TableOptions {
   notFoundTtlMs: number;
   declared?: Record<string, ColumnSpec> | undefined;
   beforeCommit?: (() => void | Promise<void>) | undefined;
+  onBackgroundError?: ((e: Error) => void) | undefined;
 }
 
 export class CacheStore {
@@ -46,5 +47,10 @@ export class CacheStore {
       this.tables.set(name, t);
     }
     return t;
+  }
+
+  /** Flushes every table's write buffer (and waits for running compactions). */
+  async close(): Promise<void> {
+    await Promise.all([...this.tables.values()].map((t) => t.close()));
   }
 }

@@ -211,12 +211,22 @@ const storeSchema = z
     maxPartBytes: size.optional(),
     maxPartRows: positiveInt.optional(),
     memoryBudgetBytes: size.optional(),
+    writeBufferBytes: size.optional(),
+    flushRows: positiveInt.optional(),
+    flushIntervalMs: positiveInt.optional(),
+    compactDeltas: positiveInt.optional(),
+    compactDeltaRows: positiveInt.optional(),
   })
   .transform(
     (s): StoreLimits => ({
       maxPartBytes: s.maxPartBytes ?? DEFAULT_STORE.maxPartBytes,
       maxPartRows: s.maxPartRows ?? DEFAULT_STORE.maxPartRows,
       memoryBudgetBytes: s.memoryBudgetBytes ?? DEFAULT_STORE.memoryBudgetBytes,
+      writeBufferBytes: s.writeBufferBytes ?? DEFAULT_STORE.writeBufferBytes,
+      flushRows: s.flushRows ?? DEFAULT_STORE.flushRows,
+      flushIntervalMs: s.flushIntervalMs ?? DEFAULT_STORE.flushIntervalMs,
+      compactDeltas: s.compactDeltas ?? DEFAULT_STORE.compactDeltas,
+      compactDeltaRows: s.compactDeltaRows ?? DEFAULT_STORE.compactDeltaRows,
     }),
   );
 

@@ -88,6 +88,16 @@ export interface StoreLimits {
   maxPartRows: number;
   /** Bytes of parsed parts kept in memory. */
   memoryBudgetBytes: number;
+  /** Bytes of fetched rows waiting for a flush; a fetch waits when the buffer is this full. */
+  writeBufferBytes: number;
+  /** A flush starts at once when this many rows wait. */
+  flushRows: number;
+  /** Longest time rows wait in the buffer before a flush. */
+  flushIntervalMs: number;
+  /** Compaction starts when a table has this many deltas... */
+  compactDeltas: number;
+  /** ...or its deltas hold this many rows (or a quarter of the base, if fewer; at least 10,000). */
+  compactDeltaRows: number;
 }
 
 export interface CacheGateConfig {
@@ -111,6 +121,11 @@ export const DEFAULT_STORE: StoreLimits = {
   maxPartBytes: 128 * 1024 * 1024,
   maxPartRows: 1_000_000,
   memoryBudgetBytes: 512 * 1024 * 1024,
+  writeBufferBytes: 64 * 1024 * 1024,
+  flushRows: 50_000,
+  flushIntervalMs: 200,
+  compactDeltas: 64,
+  compactDeltaRows: 250_000,
 };
 
 export const DEFAULT_NOT_FOUND_TTL_MS = 10 * 60_000;

@@ -1,0 +1,109 @@
+/**
+ * Rows newer than the base parts: the write buffer and the committed deltas a process knows,
+ * held in memory as ID → row with a fetch stamp per column, so a lookup merges them with the
+ * base at the cost of a Map lookup. For each (ID, column) the value with the newest stamp wins;
+ * a not-found stamp (`nf`) or a tombstone (`del`) hides every value fetched before it.
+ */
+
+export interface OverlayRow {
+  /** Column → stored value (already checked and converted for its type). */
+  values: Record<string, unknown>;
+  /** Column → when it was fetched (epoch ms). */
+  at: Record<string, number>;
+  /** When the upstream last answered "no such ID". */
+  nf?: number;
+  /** When the ID was invalidated. */
+  del?: number;
+}
+
+/** Folds `src` into `dst` (newest stamp wins per column; ties go to `src`, the later write). */
+export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
+  for (const c in src.at) {
+    const t = src.at[c]!;
+    const have = dst.at[c];
+    if (have === undefined || t >= have) {
+      dst.at[c] = t;
+      dst.values[c] = src.values[c];
+    }
+  }
+  if (src.nf !== undefined && (dst.nf === undefined || src.nf > dst.nf)) dst.nf = src.nf;
+  if (src.del !== undefined && (dst.del === undefined || src.del > dst.del)) dst.del = src.del;
+}
+
+export function copyRow(r: OverlayRow): OverlayRow {
+  const out: OverlayRow = { values: { ...r.values }, at: { ...r.at } };
+  if (r.nf !== undefined) out.nf = r.nf;
+  if (r.del !== undefined) out.del = r.del;
+  return out;
+}
+
+/** Rough in-memory size of a row, for the write buffer's byte budget. */
+export function rowBytes(id: string, r: OverlayRow): number {
+  let n = 120 + id.length * 2;
+  for (const c in r.at) {
+    const v = r.values[c];
+    n += 48 + (typeof v === 'string' ? v.length * 2 : 8);
+  }
+  return n;
+}
+
+export class Overlay {
+  readonly rows = new Map<string, OverlayRow>();
+  bytes = 0;
+
+  get size(): number {
+    return this.rows.size;
+  }
+
+  get(id: string): OverlayRow | undefined {
+    return this.rows.get(id);
+  }
+
+  /** Adds a row (taking ownership of it) or merges it into the one held. */
+  add(id: string, row: OverlayRow): void {
+    const have = this.rows.get(id);
+    if (have) {
+      this.bytes -= rowBytes(id, have);
+      mergeRow(have, row);
+      this.bytes += rowBytes(id, have);
+    } else {
+      this.rows.set(id, row);
+      this.bytes += rowBytes(id, row);
+    }
+  }
+
+  addAll(other: Overlay): void {
+    for (const [id, r] of other.rows) this.add(id, r);
+  }
+}
+
+/** What a merged row means at `now`: the policy shared by lookups and compaction. */
+export interface RowPolicy {
+  now: number;
+  ttlMs?: number | undefined;
+  notFoundTtlMs: number;
+  /** Whole-table invalidate stamp. */
+  truncatedAt?: number | undefined;
+}
+
+/** Stamps at or before this are hidden (tombstone, not-found answer, table truncate). */
+export function cutOf(r: OverlayRow, p: RowPolicy): number {
+  return Math.max(r.del ?? -1, r.nf ?? -1, p.truncatedAt ?? -1);
+}
+
+/** Whether any column of the row is still visible. */
+export function isLive(r: OverlayRow, cut: number): boolean {
+  for (const c in r.at) if (r.at[c]! > cut) return true;
+  return false;
+}
+
+/** A row with no visible value that the upstream answered "not found" for, within the not-found TTL. */
+export function isNotFound(r: OverlayRow, p: RowPolicy): boolean {
+  const nf = r.nf;
+  return nf !== undefined && nf > (r.del ?? -1) && nf > (p.truncatedAt ?? -1) && p.now - nf < p.notFoundTtlMs;
+}
+
+/** Whether a visible column's value is stale: never fetched, hidden, or past the TTL. */
+export function isStale(at: number | undefined, cut: number, p: RowPolicy): boolean {
+  return at === undefined || at <= cut || (p.ttlMs !== undefined && at < p.now - p.ttlMs);
+}
