@@ -106,7 +106,7 @@ class Engine implements Cache {
     if (cfg) return cfg;
     // A library call may name any valid table when it brings its own fetcher, and may then
     // inspect or drop what it cached.
-    if (fetcher || (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table))))
+    if (fetcher || this.store.has(table) || (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table))))
       return UNCONFIGURED;
     throw new TableNotFoundError(table, this.tables());
   }

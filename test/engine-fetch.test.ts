@@ -2,10 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it, vi } from 'vitest';
-import { createCache } from '../src/engine.js';
 import type { FetchProgress } from '../src/engine-types.js';
 import { DataNotFoundError, TypeConflictError, UpstreamFailedError } from '../src/errors.js';
 import type { Fetcher } from '../src/sources/types.js';
+import { testCache as createCache } from './helpers/cache.js';
 import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -184,7 +184,7 @@ describe('fetching', () => {
     });
   });
 
-  it('writes fetched batches back in groups: new ids into a large table cost one new version', async () => {
+  it('new ids into a large table add a delta and rewrite no part; a refused batch fails alone', async () => {
     const dir = await tempDir();
     const cache = createCache({
       cacheDir: dir,
@@ -192,22 +192,30 @@ describe('fetching', () => {
     });
     const f = recordingFetcher(movieRow);
     await cache.getData('movies', range(1, 5_000), ['title', 'year'], { fetcher: f.fetch });
-    const version = async () =>
-      JSON.parse(await readFile(path.join(dir, 'movies', 'manifest.json'), 'utf8')).version as number;
-    const before = await version();
-    f.calls.length = 0;
-    // 2,000 new ids = 20 batches of 100, fewer rows than half the table: written once, at the end.
+    await cache.compact('movies');
+    const manifest = async () =>
+      JSON.parse(await readFile(path.join(dir, 'movies', 'manifest.json'), 'utf8')) as {
+        parts: { file: string }[];
+        deltas: { file: string; rows: number }[];
+      };
+    const before = await manifest();
+    expect(before.deltas).toEqual([]);
     const conflict = (id: string) =>
       Number(id) > 6_100 && Number(id) <= 6_200 ? { ...movieRow(id), year: 'n/a' } : movieRow(id);
     const res = await cache.lookup('movies', range(5_001, 7_000), ['title', 'year'], {
       fetcher: recordingFetcher(conflict).fetch,
+      durable: true,
     });
-    expect(await version()).toBe(before + 1);
-    // The batch with a type conflict fails alone; the 19 others of the same write landed.
+    const after = await manifest();
+    // The base parts are untouched: the new rows are in deltas, merged on read.
+    expect(after.parts.map((p) => p.file)).toEqual(before.parts.map((p) => p.file));
+    expect(after.deltas.reduce((n, d) => n + d.rows, 0)).toBe(1_900);
+    // The batch with a type conflict fails alone; the 19 others landed.
     expect(res.errors.size).toBe(100);
     expect([...res.errors.values()][0]).toBeInstanceOf(TypeConflictError);
     expect(res.rows.size).toBe(1_900);
     expect((await cache.stats('movies'))[0]?.rows).toBe(6_900);
+    await cache.close();
   });
 
   it('100,000 ids through getData: 100 batches of 1,000 and every row arrives', async () => {

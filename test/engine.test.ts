@@ -1,9 +1,9 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCache } from '../src/engine.js';
 import { JsonParseError } from '../src/errors.js';
 import type { Fetcher } from '../src/sources/types.js';
+import { testCache as createCache } from './helpers/cache.js';
 import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
 import { tempDir } from './helpers/temp-dir.js';
 
@@ -16,10 +16,14 @@ async function newCache(tables: Record<string, unknown> = {}, extra: Record<stri
 }
 
 describe('getData', () => {
-  it('fetches a cold miss, writes Parquet parts, and answers the next call from disk', async () => {
+  it('fetches a cold miss, writes a Parquet delta, and answers the next call from disk', async () => {
     const { cache, dir } = await newCache();
     const f = recordingFetcher(movieRow);
-    const df = await cache.getData('movies', ['2', '1', '3'], ['title', 'year'], { fetcher: f.fetch });
+    // durable: answer once the rows are flushed to disk, not just in the write buffer.
+    const df = await cache.getData('movies', ['2', '1', '3'], ['title', 'year'], {
+      fetcher: f.fetch,
+      durable: true,
+    });
     expect(df.columns).toEqual(['id', 'title', 'year']);
     expect(df.toRecords()).toEqual([
       { id: '2', title: 'Movie 2', year: 1952 },

@@ -152,7 +152,7 @@ function rowsOf(df: pl.DataFrame, schema: TableSchema): Map<string, OverlayRow> 
     at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
   }));
   ids.forEach((id, i) => {
-    const row: OverlayRow = { values: {}, at: {} };
+    const row: OverlayRow = { values: {}, at: {}, ok: 0 };
     for (const { c, values, at } of cols) {
       const t = at[i];
       if (t === null || t === undefined) continue;

@@ -1,7 +1,7 @@
 /**
  * Delta files: the rows of one flush as plain Parquet — `id`, each column present in the flush
- * with its fetch stamp `_cg_t__<column>`, and `_cg_nf` / `_cg_del` (not-found and tombstone
- * stamps). Read back into an Overlay, they merge with the base by the newest stamp.
+ * with its fetch stamp `_cg_t__<column>`, and `_cg_ok` / `_cg_nf` / `_cg_del` (row seen, not-found and
+ * tombstone stamps). Read back into an Overlay, they merge with the base by the newest stamp.
  */
 import pl from 'nodejs-polars';
 import { dtypeOf } from './column-types.js';
@@ -9,6 +9,7 @@ import { type TableSchema, tsCol } from './frames.js';
 import type { Overlay, OverlayRow } from './overlay.js';
 import { encodeParquet, readPartFile } from './part-io.js';
 
+export const OK_COL = '_cg_ok';
 export const NF_COL = '_cg_nf';
 export const DEL_COL = '_cg_del';
 
@@ -22,6 +23,7 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
     values.set(c, []);
     stamps.set(c, []);
   }
+  const ok: Array<number | null> = [];
   const nf: Array<number | null> = [];
   const del: Array<number | null> = [];
   for (const [id, r] of rows) {
@@ -31,13 +33,14 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
       values.get(c)!.push(at === undefined ? null : (r.values[c] ?? null));
       stamps.get(c)!.push(at ?? null);
     }
+    ok.push(r.ok ?? null);
     nf.push(r.nf ?? null);
     del.push(r.del ?? null);
   }
   const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
   for (const c of columns) series.push(pl.Series(c, values.get(c)!, dtypeOf(schema[c] ?? 'string')));
   for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!, pl.Float64));
-  series.push(pl.Series(NF_COL, nf, pl.Float64), pl.Series(DEL_COL, del, pl.Float64));
+  series.push(pl.Series(OK_COL, ok, pl.Float64), pl.Series(NF_COL, nf, pl.Float64), pl.Series(DEL_COL, del, pl.Float64));
   return pl.DataFrame(series);
 }
 
@@ -57,6 +60,7 @@ export async function readDelta(dir: string, file: string, into: Overlay): Promi
       values: df.getColumn(c).toArray() as unknown[],
       at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
     }));
+  const ok = names.includes(OK_COL) ? (df.getColumn(OK_COL).toArray() as Array<number | null>) : undefined;
   const nf = names.includes(NF_COL) ? (df.getColumn(NF_COL).toArray() as Array<number | null>) : undefined;
   const del = names.includes(DEL_COL) ? (df.getColumn(DEL_COL).toArray() as Array<number | null>) : undefined;
   for (let i = 0; i < ids.length; i++) {
@@ -67,6 +71,8 @@ export async function readDelta(dir: string, file: string, into: Overlay): Promi
       row.at[c] = t;
       row.values[c] = values[i] ?? null;
     }
+    const o = ok?.[i];
+    if (o !== null && o !== undefined) row.ok = o;
     const n = nf?.[i];
     if (n !== null && n !== undefined) row.nf = n;
     const d = del?.[i];

@@ -123,7 +123,8 @@ async function baseRow(v: TableView, id: string): Promise<OverlayRow | undefined
   const index = await v.index(part);
   const n = index.rows.get(id);
   if (n === undefined) return undefined;
-  const row: OverlayRow = { values: {}, at: {} };
+  // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
+  const row: OverlayRow = { values: {}, at: {}, ok: 0 };
   for (const c of Object.keys(v.m.schema)) {
     const at = index.column(tsCol(c))?.[n] as number | null | undefined;
     if (at === null || at === undefined) continue;

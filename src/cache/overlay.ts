@@ -10,6 +10,8 @@ export interface OverlayRow {
   values: Record<string, unknown>;
   /** Column → when it was fetched (epoch ms). */
   at: Record<string, number>;
+  /** When the upstream last confirmed the row exists (an ID-only fetch has no column stamp). */
+  ok?: number;
   /** When the upstream last answered "no such ID". */
   nf?: number;
   /** When the ID was invalidated. */
@@ -26,12 +28,14 @@ export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
       dst.values[c] = src.values[c];
     }
   }
+  if (src.ok !== undefined && (dst.ok === undefined || src.ok > dst.ok)) dst.ok = src.ok;
   if (src.nf !== undefined && (dst.nf === undefined || src.nf > dst.nf)) dst.nf = src.nf;
   if (src.del !== undefined && (dst.del === undefined || src.del > dst.del)) dst.del = src.del;
 }
 
 export function copyRow(r: OverlayRow): OverlayRow {
   const out: OverlayRow = { values: { ...r.values }, at: { ...r.at } };
+  if (r.ok !== undefined) out.ok = r.ok;
   if (r.nf !== undefined) out.nf = r.nf;
   if (r.del !== undefined) out.del = r.del;
   return out;
@@ -93,6 +97,7 @@ export function cutOf(r: OverlayRow, p: RowPolicy): number {
 
 /** Whether any column of the row is still visible. */
 export function isLive(r: OverlayRow, cut: number): boolean {
+  if (r.ok !== undefined && r.ok > cut) return true;
   for (const c in r.at) if (r.at[c]! > cut) return true;
   return false;
 }

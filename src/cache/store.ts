@@ -49,6 +49,11 @@ export class CacheStore {
     return t;
   }
 
+  /** Whether this process opened the table (its rows may not be on disk yet). */
+  has(name: string): boolean {
+    return this.tables.has(name);
+  }
+
   /** Flushes every table's write buffer (and waits for running compactions). */
   async close(): Promise<void> {
     await Promise.all([...this.tables.values()].map((t) => t.close()));

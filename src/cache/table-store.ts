@@ -166,7 +166,9 @@ export class TableStore {
         let out: OverlayRow[] | undefined;
         for (const o of layers) {
           const r = o.get(id);
-          if (r) (out ??= []).push(r);
+          if (!r) continue;
+          if (out) out.push(r);
+          else out = [r];
         }
         return out;
       },
@@ -255,7 +257,7 @@ export class TableStore {
     }
     const at = batch.fetchedAt;
     for (let i = 0; i < n; i++) {
-      const row: OverlayRow = { values: {}, at: {} };
+      const row: OverlayRow = { values: {}, at: {}, ok: at };
       batch.columns.forEach((c, j) => {
         row.values[c] = values[j]![i];
         row.at[c] = at;
@@ -408,6 +410,8 @@ export class TableStore {
 
   /** Folds every committed delta into the base parts; drops expired rows and not-found IDs. */
   async compact(now = Date.now()): Promise<{ removedFiles: number; expiredRows: number }> {
+    // What waits in the buffer is folded in too (it is flushed as a delta first).
+    await this.flush();
     await this.current();
     const result = await compactTable(
       {

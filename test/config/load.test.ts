@@ -209,7 +209,11 @@ describe('parseConfig', () => {
       backoffMs: 250,
     });
     expect(config.tables['b']!.ttlMs).toBe(7 * 86_400_000);
-    expect(config.store).toEqual({ maxPartBytes: 128 * 2 ** 20, maxPartRows: 1000, memoryBudgetBytes: 1e9 });
+    expect(config.store).toMatchObject({
+      maxPartBytes: 128 * 2 ** 20,
+      maxPartRows: 1000,
+      memoryBudgetBytes: 1e9,
+    });
     const message = failure({
       tables: { a: { ttl: '5 years' } },
       store: { maxPartBytes: 'lots', maxPartRows: 1.5 },

@@ -7,7 +7,7 @@ import { afterEach } from 'vitest';
 const dirs: string[] = [];
 
 afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true, maxRetries: 5 })));
 });
 
 export async function tempDir(prefix = 'cachegate-'): Promise<string> {
