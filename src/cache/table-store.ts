@@ -111,17 +111,26 @@ export class TableStore {
   async current(): Promise<Manifest> {
     const stamp = await stampOf(this.dir);
     if (this.loaded && sameStamp(stamp, this.stamp)) return this.m;
-    this.syncing ??= (async () => {
+    this.syncing ??= this.sync(stamp).finally(() => {
+      this.syncing = undefined;
+    });
+    await this.syncing;
+    return this.m;
+  }
+
+  private async sync(stamp: ManifestStamp | undefined): Promise<void> {
+    // Another process's compaction may remove a delta between our manifest read and the file
+    // read; its newer version names the part that holds those rows now.
+    for (let attempt = 0; ; attempt++) {
       try {
         await this.adopt(await readLatest(this.dir, this.table));
         this.stamp = stamp;
         this.loaded = true;
-      } finally {
-        this.syncing = undefined;
+        return;
+      } catch (e) {
+        if (attempt >= 9 || !isMissingFile(e)) throw e;
       }
-    })();
-    await this.syncing;
-    return this.m;
+    }
   }
 
   /** Takes `m` as the current version: reads its new deltas (or rebuilds the index after a compaction). */
@@ -378,9 +387,15 @@ export class TableStore {
   }
 
   private async adoptCommitted(m: Manifest): Promise<void> {
-    await this.adopt(m);
-    this.stamp = await stampOf(this.dir);
-    this.loaded = true;
+    try {
+      await this.adopt(m);
+      this.stamp = await stampOf(this.dir);
+      this.loaded = true;
+    } catch (e) {
+      if (!isMissingFile(e)) throw e;
+      this.loaded = false;
+      await this.current();
+    }
   }
 
   private commit(
@@ -425,7 +440,11 @@ export class TableStore {
         index: () => ({ index: this.index, files: this.indexed }),
       },
       this.m,
-    );
+    ).catch((e: unknown) => {
+      // Another process compacted first and removed what we were reading: nothing to do now.
+      if (isMissingFile(e)) return { committed: undefined, removedFiles: 0, expiredRows: 0 };
+      throw e;
+    });
     if (result.committed) await this.adoptCommitted(result.committed);
     return { removedFiles: result.removedFiles, expiredRows: result.expiredRows };
   }
