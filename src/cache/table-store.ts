@@ -517,6 +517,11 @@ export class TableStore {
     await this.compacting;
   }
 
+  /** What waits in the write buffer (and the flush under way). */
+  buffered(): { rows: number; bytes: number } {
+    return { rows: this.buffer.size + (this.flushing?.size ?? 0), bytes: this.bufferedBytes() };
+  }
+
   async stats(): Promise<{ rows: number; parts: number; deltas: number; bytes: number }> {
     const m = await this.current();
     return {
