@@ -38,7 +38,7 @@ import {
   TableNotFoundError,
   UpstreamFailedError,
 } from './errors.js';
-import { Coordinator } from './fetch/coordinator.js';
+import { Coordinator, type FetchRequest } from './fetch/coordinator.js';
 import { Jobs } from './fetch/jobs.js';
 import { InFlight } from './fetch/single-flight.js';
 import type { ParsedPath } from './json/json-path.js';
@@ -222,6 +222,7 @@ class Engine implements Cache {
     missing: ReadonlyMap<string, readonly string[]>,
     opts: GetDataOptions,
     jobId?: string,
+    known?: FetchRequest['known'],
   ) {
     return this.coordinator.start({
       table,
@@ -229,14 +230,18 @@ class Engine implements Cache {
       fetcher: p.fetch!,
       maxBatchSize: minDefined(p.cfg.batch.maxSize, p.maxBatchSize),
       policy: p.cfg.batch,
-      write: (batches) => p.store.write(batches),
-      tableRows: () => p.store.rowCount(),
+      // Until the store takes one batch at a time (write buffer), one write per batch.
+      write: async (batch) => {
+        const [error] = await p.store.write([batch]);
+        if (error) throw error;
+      },
       onProgress: opts.onProgress,
       onAttempt: () => {
         this.count(table).fetches++;
       },
       signal: this.abort.signal,
       jobId,
+      known,
     });
   }
 
@@ -336,29 +341,62 @@ class Engine implements Cache {
       batchesTotal: 0,
       batchesDone: 0,
       rowsFetched: 0,
+      failedCount: 0,
+      notFoundCount: 0,
       failedIds: [],
       elapsedMs: 0,
       etaMs: null,
       message: `checking the cache for ${unique.length} ids`,
     };
     this.jobs.publish(first);
-    const finish = (status: FetchProgress['status'], message: string, failedIds: string[] = []): void =>
-      this.jobs.publish({ ...first, status, message, failedIds, elapsedMs: Date.now() - started, etaMs: 0 });
+    const finish = (
+      status: FetchProgress['status'],
+      message: string,
+      counts: { notFound?: number; failedIds?: string[] } = {},
+    ): void => {
+      const failedIds = counts.failedIds ?? [];
+      this.jobs.publish({
+        ...first,
+        status,
+        message,
+        failedIds,
+        failedCount: failedIds.length,
+        notFoundCount: counts.notFound ?? 0,
+        elapsedMs: Date.now() - started,
+        etaMs: 0,
+      });
+    };
+    const notFoundNote = (n: number): string =>
+      n === 0 ? '' : `; ${n} ids do not exist upstream (not found, remembered for the not-found TTL)`;
     const work = (async () => {
       const res = await p.store.lookup(unique, p.base);
-      if (res.missing.size === 0) return finish('SUCCEEDED', `all ${unique.length} ids already cached`);
-      if (!p.fetch)
-        return finish('FAILED', `table "${table}" has no source configured`, [...res.missing.keys()]);
-      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId);
+      const notFound = res.notFound.length;
+      if (res.missing.size === 0) {
+        return finish('SUCCEEDED', `all ${unique.length} ids already cached${notFoundNote(notFound)}`, {
+          notFound,
+        });
+      }
+      if (!p.fetch) {
+        return finish('FAILED', `table "${table}" has no source configured`, {
+          notFound,
+          failedIds: [...res.missing.keys()],
+        });
+      }
+      const known = { totalIds: unique.length, notFound };
+      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId, known);
       await done;
       // Ids fetched by concurrent requests only: this job waited; report what they achieved.
       if (!own) {
         const after = await p.store.lookup(unique, p.base);
-        const failed = [...after.missing.keys()];
-        if (failed.length === 0) finish('SUCCEEDED', 'fetched by concurrent requests');
-        else finish('FAILED', `${failed.length} ids could not be fetched by concurrent requests`, failed);
+        const failedIds = [...after.missing.keys()];
+        const counts = { notFound: after.notFound.length, failedIds };
+        if (failedIds.length === 0)
+          finish('SUCCEEDED', `fetched by concurrent requests${notFoundNote(counts.notFound)}`, counts);
+        else finish('FAILED', `${failedIds.length} ids could not be fetched by concurrent requests`, counts);
       }
-    })().catch((e: unknown) => finish('FAILED', e instanceof Error ? e.message : String(e), unique));
+    })().catch((e: unknown) =>
+      finish('FAILED', e instanceof Error ? e.message : String(e), { failedIds: unique }),
+    );
     void this.track(work);
     return first;
   }
