@@ -73,15 +73,40 @@ export class InFlight {
   claim<B extends PlannedClaim>(
     table: string,
     missing: ReadonlyMap<string, readonly string[]>,
-    plan: (mine: Map<string, string[]>) => B[],
+    plan: (mine: ReadonlyMap<string, readonly string[]>) => B[],
   ): Claimed<B> {
     const claims = this.tables.get(table);
-    const mine = new Map<string, string[]>();
+    // Nothing of this table in flight (the common case): everything is ours, without a copy.
+    const mine = claims === undefined ? missing : new Map<string, readonly string[]>();
     const waits = new Set<Promise<void>>();
+    if (claims !== undefined) this.split(claims, missing, mine as Map<string, readonly string[]>, waits);
+    const batches = plan(mine).map((batch) => ({ batch, flight: new Flight(batch.columns) }));
+    let unclaimed = 0;
+    try {
+      for (const { batch, flight } of batches) {
+        for (const id of batch.ids) {
+          if (this.count >= this.maxClaims) unclaimed++;
+          else this.add(table, id, flight);
+        }
+      }
+    } catch (e) {
+      for (const { batch, flight } of batches) this.release(table, batch.ids, flight);
+      throw e;
+    }
+    return { batches, waits: [...waits], unclaimed };
+  }
+
+  /** Puts into `mine` what no flight covers, and into `waits` the flights that cover the rest. */
+  private split(
+    claims: ReadonlyMap<string, Entry>,
+    missing: ReadonlyMap<string, readonly string[]>,
+    mine: Map<string, readonly string[]>,
+    waits: Set<Promise<void>>,
+  ): void {
     for (const [id, cols] of missing) {
-      const entry = claims?.get(id);
+      const entry = claims.get(id);
       if (entry === undefined) {
-        mine.set(id, [...cols]);
+        mine.set(id, cols);
         continue;
       }
       const flights = Array.isArray(entry) ? entry : [entry];
@@ -98,20 +123,6 @@ export class InFlight {
       }
       if (own.length > 0) mine.set(id, own);
     }
-    const batches = plan(mine).map((batch) => ({ batch, flight: new Flight(batch.columns) }));
-    let unclaimed = 0;
-    try {
-      for (const { batch, flight } of batches) {
-        for (const id of batch.ids) {
-          if (this.count >= this.maxClaims) unclaimed++;
-          else this.add(table, id, flight);
-        }
-      }
-    } catch (e) {
-      for (const { batch, flight } of batches) this.release(table, batch.ids, flight);
-      throw e;
-    }
-    return { batches, waits: [...waits], unclaimed };
   }
 
   /**
