@@ -24,6 +24,7 @@ export class JobRun {
   private readonly started = Date.now();
   readonly failures = new Map<string, CacheGateError>();
   private readonly failedIds: string[] = [];
+  private readonly settled = new Set<ClaimedBatch>();
   private batchesDone = 0;
   private rowsFetched = 0;
   private notFoundCount: number;
@@ -76,7 +77,8 @@ export class JobRun {
       await Promise.all(Array.from({ length: concurrency }, worker));
     } finally {
       // Only reached with claims left if something unforeseen threw: waiters must not hang.
-      for (const b of this.batches) this.inFlight.release(this.req.table, b.batch.ids, b.flight);
+      for (const b of this.batches)
+        if (!this.settled.has(b)) this.inFlight.release(this.req.table, b.batch.ids, b.flight);
     }
     const failed = this.failedIds.length;
     const status: JobStatus = failed === 0 ? 'SUCCEEDED' : failed === this.ownIds ? 'FAILED' : 'PARTIAL';
@@ -111,8 +113,9 @@ export class JobRun {
   }
 
   /** The batch is in the store (or failed): its waiters re-read now, not at the end of the job. */
-  private settle({ batch, flight }: ClaimedBatch): void {
-    this.inFlight.release(this.req.table, batch.ids, flight);
+  private settle(claimed: ClaimedBatch): void {
+    this.inFlight.release(this.req.table, claimed.batch.ids, claimed.flight);
+    this.settled.add(claimed);
     this.batchesDone++;
     if (this.batchesDone < this.batches.length)
       this.emit('RUNNING', `${this.batchesDone} of ${this.batches.length} batches done`);
