@@ -7,7 +7,11 @@ import type { Fetcher } from './sources/types.js';
 
 export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
 
-/** One progress event of a fetch job (DESIGN §4 `FetchProgress`). */
+/**
+ * One state of a fetch job (DESIGN §4 `FetchProgress`); the latest event wins. Status: SUCCEEDED
+ * when no batch failed (IDs the upstream does not have are counted in `notFoundCount`, not as
+ * failures), PARTIAL when some batches failed, FAILED when all did.
+ */
 export interface FetchProgress {
   jobId: string;
   table: string;
@@ -16,6 +20,11 @@ export interface FetchProgress {
   batchesTotal: number;
   batchesDone: number;
   rowsFetched: number;
+  /** IDs of failed batches so far. */
+  failedCount: number;
+  /** IDs the upstream did not return (and, for warm, IDs already known not to exist). */
+  notFoundCount: number;
+  /** Empty while RUNNING; the full list on the final event (and from `job(id)`). */
   failedIds: string[];
   elapsedMs: number;
   /** Estimated time left; null until one batch has finished. */

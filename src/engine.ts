@@ -38,7 +38,7 @@ import {
   TableNotFoundError,
   UpstreamFailedError,
 } from './errors.js';
-import { Coordinator } from './fetch/coordinator.js';
+import { Coordinator, type FetchRequest } from './fetch/coordinator.js';
 import { Jobs } from './fetch/jobs.js';
 import { InFlight } from './fetch/single-flight.js';
 import type { ParsedPath } from './json/json-path.js';
@@ -106,7 +106,11 @@ class Engine implements Cache {
     if (cfg) return cfg;
     // A library call may name any valid table when it brings its own fetcher, and may then
     // inspect or drop what it cached.
-    if (fetcher || this.store.has(table) || (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table))))
+    if (
+      fetcher ||
+      this.store.has(table) ||
+      (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table)))
+    )
       return UNCONFIGURED;
     throw new TableNotFoundError(table, this.tables());
   }
@@ -226,6 +230,7 @@ class Engine implements Cache {
     missing: ReadonlyMap<string, readonly string[]>,
     opts: GetDataOptions,
     jobId?: string,
+    known?: FetchRequest['known'],
   ) {
     return this.coordinator.start({
       table,
@@ -233,15 +238,15 @@ class Engine implements Cache {
       fetcher: p.fetch!,
       maxBatchSize: minDefined(p.cfg.batch.maxSize, p.maxBatchSize),
       policy: p.cfg.batch,
-      // Each batch goes to the write buffer as it arrives; a refused one fails alone.
-      write: (batches) => Promise.all(batches.map((b) => p.store.write(b).then(noError, asError))),
-      tableRows: () => 0,
+      // Each batch goes to the write buffer as it arrives (visible at once); a refused one fails alone.
+      write: (batch) => p.store.write(batch),
       onProgress: opts.onProgress,
       onAttempt: () => {
         this.count(table).fetches++;
       },
       signal: this.abort.signal,
       jobId,
+      known,
     });
   }
 
@@ -341,29 +346,62 @@ class Engine implements Cache {
       batchesTotal: 0,
       batchesDone: 0,
       rowsFetched: 0,
+      failedCount: 0,
+      notFoundCount: 0,
       failedIds: [],
       elapsedMs: 0,
       etaMs: null,
       message: `checking the cache for ${unique.length} ids`,
     };
     this.jobs.publish(first);
-    const finish = (status: FetchProgress['status'], message: string, failedIds: string[] = []): void =>
-      this.jobs.publish({ ...first, status, message, failedIds, elapsedMs: Date.now() - started, etaMs: 0 });
+    const finish = (
+      status: FetchProgress['status'],
+      message: string,
+      counts: { notFound?: number; failedIds?: string[] } = {},
+    ): void => {
+      const failedIds = counts.failedIds ?? [];
+      this.jobs.publish({
+        ...first,
+        status,
+        message,
+        failedIds,
+        failedCount: failedIds.length,
+        notFoundCount: counts.notFound ?? 0,
+        elapsedMs: Date.now() - started,
+        etaMs: 0,
+      });
+    };
+    const notFoundNote = (n: number): string =>
+      n === 0 ? '' : `; ${n} ids do not exist upstream (not found, remembered for the not-found TTL)`;
     const work = (async () => {
       const res = await p.store.lookup(unique, p.base);
-      if (res.missing.size === 0) return finish('SUCCEEDED', `all ${unique.length} ids already cached`);
-      if (!p.fetch)
-        return finish('FAILED', `table "${table}" has no source configured`, [...res.missing.keys()]);
-      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId);
+      const notFound = res.notFound.length;
+      if (res.missing.size === 0) {
+        return finish('SUCCEEDED', `all ${unique.length} ids already cached${notFoundNote(notFound)}`, {
+          notFound,
+        });
+      }
+      if (!p.fetch) {
+        return finish('FAILED', `table "${table}" has no source configured`, {
+          notFound,
+          failedIds: [...res.missing.keys()],
+        });
+      }
+      const known = { totalIds: unique.length, notFound };
+      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId, known);
       await done;
       // Ids fetched by concurrent requests only: this job waited; report what they achieved.
       if (!own) {
         const after = await p.store.lookup(unique, p.base);
-        const failed = [...after.missing.keys()];
-        if (failed.length === 0) finish('SUCCEEDED', 'fetched by concurrent requests');
-        else finish('FAILED', `${failed.length} ids could not be fetched by concurrent requests`, failed);
+        const failedIds = [...after.missing.keys()];
+        const counts = { notFound: after.notFound.length, failedIds };
+        if (failedIds.length === 0)
+          finish('SUCCEEDED', `fetched by concurrent requests${notFoundNote(counts.notFound)}`, counts);
+        else finish('FAILED', `${failedIds.length} ids could not be fetched by concurrent requests`, counts);
       }
-    })().catch((e: unknown) => finish('FAILED', e instanceof Error ? e.message : String(e), unique));
+    })().catch((e: unknown) =>
+      finish('FAILED', e instanceof Error ? e.message : String(e), { failedIds: unique }),
+    );
     void this.track(work);
     return first;
   }
@@ -398,9 +436,6 @@ class Engine implements Cache {
     this.sources.clear();
   }
 }
-
-const noError = (): undefined => undefined;
-const asError = (e: unknown): Error => (e instanceof Error ? e : new Error(String(e)));
 
 function warnBackground(e: Error): void {
   process.emitWarning(`cachegate background write: ${e.message}`, { code: 'CACHEGATE_BACKGROUND' });

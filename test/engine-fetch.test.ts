@@ -200,11 +200,14 @@ describe('fetching', () => {
       };
     const before = await manifest();
     expect(before.deltas).toEqual([]);
+    // 2,000 new ids = 20 batches of 100; the one holding 6,101..6,200 sends text for an Int.
     const conflict = (id: string) =>
       Number(id) > 6_100 && Number(id) <= 6_200 ? { ...movieRow(id), year: 'n/a' } : movieRow(id);
+    const events: FetchProgress[] = [];
     const res = await cache.lookup('movies', range(5_001, 7_000), ['title', 'year'], {
       fetcher: recordingFetcher(conflict).fetch,
       durable: true,
+      onProgress: (e) => events.push(e),
     });
     const after = await manifest();
     // The base parts are untouched: the new rows are in deltas, merged on read.
@@ -215,7 +218,7 @@ describe('fetching', () => {
     expect([...res.errors.values()][0]).toBeInstanceOf(TypeConflictError);
     expect(res.rows.size).toBe(1_900);
     expect((await cache.stats('movies'))[0]?.rows).toBe(6_900);
-    await cache.close();
+    expect(events.at(-1)).toMatchObject({ status: 'PARTIAL', failedCount: 100, rowsFetched: 1_900 });
   });
 
   it('100,000 ids through getData: 100 batches of 1,000 and every row arrives', async () => {

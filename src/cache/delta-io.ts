@@ -40,7 +40,11 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
   const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
   for (const c of columns) series.push(pl.Series(c, values.get(c)!, dtypeOf(schema[c] ?? 'string')));
   for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!, pl.Float64));
-  series.push(pl.Series(OK_COL, ok, pl.Float64), pl.Series(NF_COL, nf, pl.Float64), pl.Series(DEL_COL, del, pl.Float64));
+  series.push(
+    pl.Series(OK_COL, ok, pl.Float64),
+    pl.Series(NF_COL, nf, pl.Float64),
+    pl.Series(DEL_COL, del, pl.Float64),
+  );
   return pl.DataFrame(series);
 }
 

@@ -5,7 +5,8 @@ export type Cell = string | number;
 /** Columns padded to their widest cell; numbers right-aligned so magnitudes line up. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly Cell[]>): string {
   const text = rows.map((row) => row.map((cell) => (typeof cell === 'number' ? formatCount(cell) : cell)));
-  const widths = headers.map((h, i) => Math.max(h.length, ...text.map((row) => (row[i] ?? '').length)));
+  // A reduce, not Math.max(...rows): spreading an unbounded list into a call overflows the stack.
+  const widths = headers.map((h, i) => text.reduce((w, row) => Math.max(w, (row[i] ?? '').length), h.length));
   const numeric = headers.map((_, i) => rows.length > 0 && rows.every((row) => typeof row[i] === 'number'));
   const line = (cells: readonly string[]): string =>
     cells

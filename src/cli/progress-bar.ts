@@ -29,7 +29,8 @@ export function describe(event: FetchProgress): string {
     formatDuration(event.elapsedMs),
   ];
   if (event.status === 'RUNNING' && event.etaMs !== null) parts.push(`eta ${formatDuration(event.etaMs)}`);
-  if (event.failedIds.length > 0) parts.push(`${formatCount(event.failedIds.length)} failed`);
+  if (event.failedCount > 0) parts.push(`${formatCount(event.failedCount)} failed`);
+  if (event.notFoundCount > 0) parts.push(`${formatCount(event.notFoundCount)} not found`);
   return parts.join('  ');
 }
 
@@ -71,7 +72,7 @@ export function createProgressReporter(out: Output, now: () => number = Date.now
     update(event) {
       const line = `${event.status.toLowerCase()} ${event.table} ${Math.floor(fraction(event) * 100)}%  ${describe(event)}`;
       // Events that change nothing visible (a retry, a heartbeat) would only add noise to a log.
-      const key = `${event.status} ${event.batchesDone} ${event.rowsFetched} ${event.failedIds.length}`;
+      const key = `${event.status} ${event.batchesDone} ${event.rowsFetched} ${event.failedCount} ${event.notFoundCount}`;
       if (key === last) return;
       last = key;
       out.write(`${line}\n`);

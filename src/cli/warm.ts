@@ -114,5 +114,6 @@ function warmAndWait(
 }
 
 function summary(event: FetchProgress): string {
-  return `warm ${event.table}: ${event.status} - ${formatCount(event.totalIds)} IDs, ${formatCount(event.rowsFetched)} rows fetched in ${event.batchesDone}/${event.batchesTotal} batches, ${formatDuration(event.elapsedMs)}`;
+  const notFound = event.notFoundCount > 0 ? `, ${formatCount(event.notFoundCount)} not found upstream` : '';
+  return `warm ${event.table}: ${event.status} - ${formatCount(event.totalIds)} IDs, ${formatCount(event.rowsFetched)} rows fetched in ${event.batchesDone}/${event.batchesTotal} batches${notFound}, ${formatDuration(event.elapsedMs)}`;
 }

@@ -1,21 +1,51 @@
-/** Fetch jobs and their progress events; the server publishes these to subscribers. */
+/**
+ * Fetch jobs and their progress events; the server publishes these to subscribers. The registry
+ * keeps the latest state of every running job, and of finished jobs for late `job(id)` queries
+ * and subscriptions: at most `keepFinished` of them, none older than `keepFinishedMs`, and no
+ * more than `keepFailedIds` failed IDs across them (a finished job holds its full failed list),
+ * the oldest dropped first. The newest finished job is kept whatever its size, until it expires.
+ */
 import { EventEmitter } from 'node:events';
 import type { FetchProgress, JobRegistry, ProgressListener } from '../engine-types.js';
 
-/** Finished jobs kept for late `job(id)` queries and subscriptions. */
-const KEEP_FINISHED = 1000;
+export interface JobsOptions {
+  /** Finished jobs kept; default 1,000. */
+  keepFinished?: number;
+  /** How long a finished job stays; default one hour. */
+  keepFinishedMs?: number;
+  /** Failed IDs kept across finished jobs; default 1,000,000 (tens of MB). */
+  keepFailedIds?: number;
+  now?: () => number;
+}
 
 export class Jobs implements JobRegistry {
-  private readonly latest = new Map<string, FetchProgress>();
+  private readonly running = new Map<string, FetchProgress>();
+  /** In the order they finished: the oldest is dropped first. */
+  private readonly finished = new Map<string, { event: FetchProgress; at: number }>();
+  private failedIdsKept = 0;
   private readonly emitter = new EventEmitter();
+  private readonly keepFinished: number;
+  private readonly keepFinishedMs: number;
+  private readonly keepFailedIds: number;
+  private readonly now: () => number;
 
-  constructor() {
+  constructor(options: JobsOptions = {}) {
     // Every open subscription is a listener; the default cap of 10 would warn spuriously.
     this.emitter.setMaxListeners(0);
+    this.keepFinished = options.keepFinished ?? 1_000;
+    this.keepFinishedMs = options.keepFinishedMs ?? 3_600_000;
+    this.keepFailedIds = options.keepFailedIds ?? 1_000_000;
+    this.now = options.now ?? Date.now;
   }
 
   get(jobId: string): FetchProgress | undefined {
-    return this.latest.get(jobId);
+    this.prune();
+    return this.running.get(jobId) ?? this.finished.get(jobId)?.event;
+  }
+
+  /** Jobs remembered now (running and finished). */
+  get size(): number {
+    return this.running.size + this.finished.size;
   }
 
   subscribe(listener: ProgressListener): () => void {
@@ -24,13 +54,15 @@ export class Jobs implements JobRegistry {
   }
 
   publish(event: FetchProgress): void {
-    this.latest.delete(event.jobId);
-    this.latest.set(event.jobId, event);
-    if (this.latest.size > KEEP_FINISHED) {
-      for (const [id, e] of this.latest) {
-        if (this.latest.size <= KEEP_FINISHED) break;
-        if (e.status !== 'RUNNING') this.latest.delete(id);
-      }
+    if (event.status === 'RUNNING') {
+      // A late RUNNING event of a job already finished must not bring it back to life.
+      if (!this.finished.has(event.jobId)) this.running.set(event.jobId, event);
+    } else {
+      this.running.delete(event.jobId);
+      this.forget(event.jobId);
+      this.finished.set(event.jobId, { event, at: this.now() });
+      this.failedIdsKept += event.failedIds.length;
+      this.prune();
     }
     // One throwing subscriber must not stop the others, nor the job that published.
     for (const listener of this.emitter.listeners('progress') as ProgressListener[]) {
@@ -40,5 +72,23 @@ export class Jobs implements JobRegistry {
         // ignored on purpose: see above
       }
     }
+  }
+
+  private prune(): void {
+    const oldest = this.now() - this.keepFinishedMs;
+    for (const [id, { at }] of this.finished) {
+      const tooMany =
+        this.finished.size > 1 &&
+        (this.finished.size > this.keepFinished || this.failedIdsKept > this.keepFailedIds);
+      if (at >= oldest && !tooMany) break;
+      this.forget(id);
+    }
+  }
+
+  private forget(jobId: string): void {
+    const kept = this.finished.get(jobId);
+    if (!kept) return;
+    this.finished.delete(jobId);
+    this.failedIdsKept -= kept.event.failedIds.length;
   }
 }

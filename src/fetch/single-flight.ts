@@ -1,51 +1,167 @@
 /**
  * Single-flight across concurrent callers: an ID+column already being fetched is awaited, not
- * fetched twice. Claims are per table, per ID, per column, released when their batch settles.
+ * fetched twice. Each claim belongs to one batch (a `Flight`), and only that flight removes it:
+ * a release by key alone let a finished job delete a claim another job had taken since, so a
+ * third caller fetched the same ID again. Waiters await the flight of the batch holding their
+ * IDs, so they resume when that batch is in the store, not when the whole job ends.
  */
-/** What an ID-only lookup claims: the row's existence, not any column. */
-const ROW = '';
+/**
+ * Most claims held at once (one per ID per batch that fetches it). A claim costs one entry in a
+ * per-table Map (the ID string is the caller's, the Flight is shared by the whole batch): about
+ * 40 bytes, so the bound keeps claims near 40 MB and far below a Map's 2^24-entry limit (four
+ * warms of 1M IDs × 7 columns as per-column keys overflowed it). Past the bound a caller fetches
+ * the rest of its IDs without claiming them: a concurrent caller may then fetch them twice, which
+ * costs upstream work but never fails or hangs.
+ */
+export const MAX_CLAIMS = 1_000_000;
 
-const keysOf = (columns: readonly string[]): readonly string[] => (columns.length === 0 ? [ROW] : columns);
+/** One batch being fetched: the owner token of its claims, and what waiters await. */
+export class Flight {
+  readonly done: Promise<void>;
+  private resolve!: () => void;
+
+  /** `columns` empty: an ID-only batch, which only learns whether each row exists. */
+  constructor(readonly columns: readonly string[]) {
+    this.done = new Promise<void>((r) => {
+      this.resolve = r;
+    });
+  }
+
+  covers(column: string): boolean {
+    return this.columns.includes(column);
+  }
+
+  /** Never rejects: a waiter re-reads the store and sees for itself what landed. */
+  settle(): void {
+    this.resolve();
+  }
+}
+
+export interface PlannedClaim {
+  ids: readonly string[];
+  columns: readonly string[];
+}
+
+export interface Claimed<B extends PlannedClaim> {
+  /** What this caller must fetch, one flight per batch; settle each with `release`. */
+  batches: Array<{ batch: B; flight: Flight }>;
+  /** Flights of other callers that cover the rest (each listed once). */
+  waits: Promise<void>[];
+  /** IDs of `batches` fetched without a claim because MAX_CLAIMS was reached. */
+  unclaimed: number;
+}
+
+type Entry = Flight | Flight[];
 
 export class InFlight {
-  private readonly claims = new Map<string, Promise<void>>();
+  private readonly tables = new Map<string, Map<string, Entry>>();
+  private count = 0;
 
-  private static key(table: string, id: string, column: string): string {
-    return `${table}\u0000${id}\u0000${column}`;
+  constructor(private readonly maxClaims = MAX_CLAIMS) {}
+
+  /** Claims held now (ID × flight). */
+  get size(): number {
+    return this.count;
   }
 
   /**
-   * Splits `missing` into what this caller must fetch (and now owns) and the promises of
-   * fetches already running elsewhere that cover the rest.
+   * Splits `missing` into what others already fetch (their flights, to await) and what this
+   * caller fetches: `plan` groups the latter into batches, each claimed under its own flight.
+   * Runs synchronously, so nobody sees a half-made claim; if it throws, every claim it made is
+   * removed before the error propagates (a claim left behind would hang its waiters forever).
    */
-  claim(
+  claim<B extends PlannedClaim>(
     table: string,
     missing: ReadonlyMap<string, readonly string[]>,
-    done: Promise<void>,
-  ): { mine: Map<string, string[]>; others: Set<Promise<void>> } {
-    const mine = new Map<string, string[]>();
-    const others = new Set<Promise<void>>();
-    for (const [id, cols] of missing) {
-      const own: string[] = [];
-      for (const c of keysOf(cols)) {
-        const k = InFlight.key(table, id, c);
-        const running = this.claims.get(k);
-        if (running) others.add(running);
-        else {
-          this.claims.set(k, done);
-          own.push(c);
+    plan: (mine: ReadonlyMap<string, readonly string[]>) => B[],
+  ): Claimed<B> {
+    const claims = this.tables.get(table);
+    // Nothing of this table in flight (the common case): everything is ours, without a copy.
+    const mine = claims === undefined ? missing : new Map<string, readonly string[]>();
+    const waits = new Set<Promise<void>>();
+    if (claims !== undefined) this.split(claims, missing, mine as Map<string, readonly string[]>, waits);
+    const batches = plan(mine).map((batch) => ({ batch, flight: new Flight(batch.columns) }));
+    let unclaimed = 0;
+    try {
+      for (const { batch, flight } of batches) {
+        for (const id of batch.ids) {
+          if (this.count >= this.maxClaims) unclaimed++;
+          else this.add(table, id, flight);
         }
       }
-      if (own.length > 0)
-        mine.set(
-          id,
-          own.filter((c) => c !== ROW),
-        );
+    } catch (e) {
+      for (const { batch, flight } of batches) this.release(table, batch.ids, flight);
+      throw e;
     }
-    return { mine, others };
+    return { batches, waits: [...waits], unclaimed };
   }
 
-  release(table: string, ids: readonly string[], columns: readonly string[]): void {
-    for (const id of ids) for (const c of keysOf(columns)) this.claims.delete(InFlight.key(table, id, c));
+  /** Puts into `mine` what no flight covers, and into `waits` the flights that cover the rest. */
+  private split(
+    claims: ReadonlyMap<string, Entry>,
+    missing: ReadonlyMap<string, readonly string[]>,
+    mine: Map<string, readonly string[]>,
+    waits: Set<Promise<void>>,
+  ): void {
+    for (const [id, cols] of missing) {
+      const entry = claims.get(id);
+      if (entry === undefined) {
+        mine.set(id, cols);
+        continue;
+      }
+      const flights = Array.isArray(entry) ? entry : [entry];
+      if (cols.length === 0) {
+        // Any batch fetching this ID learns whether its row exists.
+        waits.add(flights[0]!.done);
+        continue;
+      }
+      const own: string[] = [];
+      for (const c of cols) {
+        const f = flights.find((x) => x.covers(c));
+        if (f) waits.add(f.done);
+        else own.push(c);
+      }
+      if (own.length > 0) mine.set(id, own);
+    }
+  }
+
+  /**
+   * Removes the claims `flight` holds on `ids` (never another flight's) and resumes its waiters.
+   * Idempotent.
+   */
+  release(table: string, ids: readonly string[], flight: Flight): void {
+    const claims = this.tables.get(table);
+    if (claims) {
+      for (const id of ids) {
+        const entry = claims.get(id);
+        if (entry === flight) {
+          claims.delete(id);
+          this.count--;
+        } else if (Array.isArray(entry)) {
+          const i = entry.indexOf(flight);
+          if (i < 0) continue;
+          entry.splice(i, 1);
+          this.count--;
+          claims.set(id, entry.length === 1 ? entry[0]! : entry);
+        }
+      }
+      if (claims.size === 0) this.tables.delete(table);
+    }
+    flight.settle();
+  }
+
+  private add(table: string, id: string, flight: Flight): void {
+    let claims = this.tables.get(table);
+    if (!claims) {
+      claims = new Map();
+      this.tables.set(table, claims);
+    }
+    const entry = claims.get(id);
+    // One object per ID in the common case; an array only when batches of different jobs
+    // fetch different columns of the same ID.
+    if (entry === undefined) claims.set(id, flight);
+    else if (Array.isArray(entry)) entry.push(flight);
+    else claims.set(id, [entry, flight]);
+    this.count++;
   }
 }

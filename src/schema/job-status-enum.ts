@@ -5,7 +5,8 @@ const STATUSES = ['RUNNING', 'SUCCEEDED', 'PARTIAL', 'FAILED'] as const satisfie
 
 export function addJobStatusEnum(builder: Builder) {
   return builder.enumType('JobStatus', {
-    description: 'State of a fetch job: PARTIAL means some IDs failed or were not found.',
+    description:
+      'State of a fetch job: PARTIAL means some batches failed, FAILED that all did; IDs the upstream does not have are counted in `notFoundCount` and leave a job SUCCEEDED.',
     values: STATUSES,
   });
 }

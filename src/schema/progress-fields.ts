@@ -15,7 +15,15 @@ export function progressFields(
     batchesTotal: t.exposeInt('batchesTotal'),
     batchesDone: t.exposeInt('batchesDone'),
     rowsFetched: t.exposeInt('rowsFetched'),
-    failedIds: t.exposeIDList('failedIds'),
+    failedCount: t.exposeInt('failedCount', { description: 'IDs of failed batches so far.' }),
+    notFoundCount: t.exposeInt('notFoundCount', {
+      description:
+        'IDs the upstream does not have: answered DATA_NOT_FOUND, not counted as failures (the job still SUCCEEDS).',
+    }),
+    failedIds: t.exposeIDList('failedIds', {
+      description:
+        'Empty while RUNNING; the full list on the final event, and from `job(id)` while the job is remembered.',
+    }),
     // Float: elapsed times are fractional milliseconds.
     elapsedMs: t.exposeFloat('elapsedMs'),
     etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),

@@ -10,6 +10,8 @@ const event = (over: Partial<FetchProgress>): FetchProgress => ({
   batchesTotal: 4,
   batchesDone: 0,
   rowsFetched: 0,
+  failedCount: 0,
+  notFoundCount: 0,
   failedIds: [],
   elapsedMs: 0,
   etaMs: null,
@@ -27,9 +29,9 @@ describe('progress bar', () => {
     expect(renderBar(event({ batchesDone: 1, rowsFetched: 25, elapsedMs: 1200, etaMs: 3600 }), 120)).toBe(
       `movies [${'#'.repeat(6)}${'-'.repeat(18)}]  25%  1/4 batches  25/100 rows  1.2s  eta 3.6s`,
     );
-    expect(renderBar(event({ status: 'PARTIAL', batchesDone: 4, failedIds: ['x'] }), 120)).toContain(
-      `[${'#'.repeat(24)}] 100%`,
-    );
+    expect(
+      renderBar(event({ status: 'PARTIAL', batchesDone: 4, failedCount: 1, failedIds: ['x'] }), 120),
+    ).toContain(`[${'#'.repeat(24)}] 100%`);
   });
 
   it('shrinks the bar, then cuts the line, to fit the terminal', () => {

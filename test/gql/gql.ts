@@ -15,9 +15,9 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
  */
 type Documents = {
     "query CacheStats($table: String) {\n  cacheStats(table: $table) {\n    table\n    rows\n    parts\n    bytes\n    hits\n    misses\n    fetches\n    lookups\n  }\n}": typeof types.CacheStatsDocument,
-    "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedIds\n    etaMs\n    message\n  }\n}": typeof types.FetchProgressDocument,
+    "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n    etaMs\n    message\n  }\n}": typeof types.FetchProgressDocument,
     "mutation Invalidate($table: String!, $ids: [ID!]) {\n  invalidate(table: $table, ids: $ids)\n}": typeof types.InvalidateDocument,
-    "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n  }\n}": typeof types.JobDocument,
+    "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n  }\n}": typeof types.JobDocument,
     "query MoviePaths($id: ID!, $path: String!) {\n  movie(id: $id) {\n    id\n    title\n    firstActor: field(path: \"details.cast.0.name\")\n    score: field(path: \"details.meta.score\")\n    chosen: field(path: $path)\n  }\n}": typeof types.MoviePathsDocument,
     "query Movies($ids: [ID!]!) {\n  movies(ids: $ids) {\n    id\n    title\n    year\n    rating\n    details\n    director_id\n    director {\n      id\n      name\n      born\n    }\n  }\n}": typeof types.MoviesDocument,
     "query Rows($table: String!, $ids: [ID!]!, $columns: [String!]!) {\n  rows(table: $table, ids: $ids, columns: $columns) {\n    id\n    values\n  }\n}": typeof types.RowsDocument,
@@ -25,9 +25,9 @@ type Documents = {
 };
 const documents: Documents = {
     "query CacheStats($table: String) {\n  cacheStats(table: $table) {\n    table\n    rows\n    parts\n    bytes\n    hits\n    misses\n    fetches\n    lookups\n  }\n}": types.CacheStatsDocument,
-    "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedIds\n    etaMs\n    message\n  }\n}": types.FetchProgressDocument,
+    "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n    etaMs\n    message\n  }\n}": types.FetchProgressDocument,
     "mutation Invalidate($table: String!, $ids: [ID!]) {\n  invalidate(table: $table, ids: $ids)\n}": types.InvalidateDocument,
-    "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n  }\n}": types.JobDocument,
+    "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n  }\n}": types.JobDocument,
     "query MoviePaths($id: ID!, $path: String!) {\n  movie(id: $id) {\n    id\n    title\n    firstActor: field(path: \"details.cast.0.name\")\n    score: field(path: \"details.meta.score\")\n    chosen: field(path: $path)\n  }\n}": types.MoviePathsDocument,
     "query Movies($ids: [ID!]!) {\n  movies(ids: $ids) {\n    id\n    title\n    year\n    rating\n    details\n    director_id\n    director {\n      id\n      name\n      born\n    }\n  }\n}": types.MoviesDocument,
     "query Rows($table: String!, $ids: [ID!]!, $columns: [String!]!) {\n  rows(table: $table, ids: $ids, columns: $columns) {\n    id\n    values\n  }\n}": types.RowsDocument,
@@ -55,7 +55,7 @@ export function graphql(source: "query CacheStats($table: String) {\n  cacheStat
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedIds\n    etaMs\n    message\n  }\n}"): (typeof documents)["subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedIds\n    etaMs\n    message\n  }\n}"];
+export function graphql(source: "subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n    etaMs\n    message\n  }\n}"): (typeof documents)["subscription FetchProgress($jobId: ID, $table: String) {\n  fetchProgress(jobId: $jobId, table: $table) {\n    jobId\n    table\n    status\n    totalIds\n    batchesTotal\n    batchesDone\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n    etaMs\n    message\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -63,7 +63,7 @@ export function graphql(source: "mutation Invalidate($table: String!, $ids: [ID!
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n  }\n}"): (typeof documents)["query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n  }\n}"];
+export function graphql(source: "query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n  }\n}"): (typeof documents)["query Job($id: ID!) {\n  job(id: $id) {\n    id\n    table\n    status\n    batchesDone\n    batchesTotal\n    rowsFetched\n    failedCount\n    notFoundCount\n    failedIds\n  }\n}"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -33,6 +33,8 @@ const event = (
   batchesTotal: 3,
   batchesDone,
   rowsFetched: batchesDone * 10,
+  failedCount: 0,
+  notFoundCount: 0,
   failedIds: [],
   elapsedMs: batchesDone * 5,
   etaMs: null,

@@ -1,0 +1,189 @@
+/**
+ * One fetch job: its batches run `concurrency` at a time, each fetched then written, with one
+ * progress event per settled batch. Progress is a state: counts on every event, the failed IDs
+ * only on the final one (a slow subscriber must not receive a growing list again and again).
+ */
+import { randomUUID } from 'node:crypto';
+import type { FetchProgress, JobStatus } from '../engine-types.js';
+import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../errors.js';
+import type { PlannedBatch } from './batch-plan.js';
+import type { FetchRequest } from './coordinator.js';
+import type { Jobs } from './jobs.js';
+import { type FetchedBatch, fetchedBatch } from './normalize-rows.js';
+import { TimeoutError, withRetry } from './retry.js';
+import type { Flight, InFlight } from './single-flight.js';
+
+export interface ClaimedBatch {
+  batch: PlannedBatch;
+  flight: Flight;
+}
+
+export class JobRun {
+  readonly id: string;
+  readonly first: FetchProgress;
+  private readonly started = Date.now();
+  readonly failures = new Map<string, CacheGateError>();
+  private readonly failedIds: string[] = [];
+  private readonly settled = new Set<ClaimedBatch>();
+  private batchesDone = 0;
+  private rowsFetched = 0;
+  private notFoundCount: number;
+  private readonly totalIds: number;
+  private readonly ownIds: number;
+
+  constructor(
+    private readonly req: FetchRequest,
+    private readonly batches: readonly ClaimedBatch[],
+    private readonly jobs: Jobs,
+    private readonly inFlight: InFlight,
+  ) {
+    this.id = req.jobId ?? randomUUID();
+    this.ownIds = batches.reduce((n, b) => n + b.batch.ids.length, 0);
+    this.totalIds = req.known?.totalIds ?? this.ownIds;
+    this.notFoundCount = req.known?.notFound ?? 0;
+    this.first = this.emit(
+      'RUNNING',
+      `fetching ${this.ownIds} ids of ${req.table} in ${batches.length} batches`,
+    );
+  }
+
+  /** Never rejects; every claim of the job is released by the time it settles. */
+  async run(): Promise<Map<string, CacheGateError>> {
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      // Streaming: batch k+1 is fetched while batch k is written, but a worker never has more
+      // than one write pending, so a full write buffer slows the fetching down (backpressure).
+      let writing: Promise<void> = Promise.resolve();
+      while (next < this.batches.length) {
+        const index = next++;
+        const claimed = this.batches[index]!;
+        let fetched: FetchedBatch;
+        try {
+          // After close(), the remaining batches fail at once instead of calling the upstream.
+          this.req.signal.throwIfAborted();
+          fetched = await this.fetchBatch(claimed.batch, index + 1);
+        } catch (e) {
+          this.fail(claimed.batch, e);
+          this.settle(claimed);
+          continue;
+        }
+        await writing;
+        writing = this.write(claimed, fetched);
+      }
+      await writing;
+    };
+    const concurrency = Math.max(1, Math.min(this.req.policy.concurrency, this.batches.length));
+    try {
+      await Promise.all(Array.from({ length: concurrency }, worker));
+    } finally {
+      // Only reached with claims left if something unforeseen threw: waiters must not hang.
+      for (const b of this.batches)
+        if (!this.settled.has(b)) this.inFlight.release(this.req.table, b.batch.ids, b.flight);
+    }
+    const failed = this.failedIds.length;
+    const status: JobStatus = failed === 0 ? 'SUCCEEDED' : failed === this.ownIds ? 'FAILED' : 'PARTIAL';
+    this.emit(status, this.summary(), true);
+    return this.failures;
+  }
+
+  private summary(): string {
+    const parts: string[] = [];
+    if (this.failedIds.length > 0) {
+      const firstError = this.failures.values().next().value;
+      parts.push(`${this.failedIds.length} ids failed: ${firstError?.message ?? ''}`);
+    }
+    if (this.notFoundCount > 0) {
+      parts.push(
+        `${this.notFoundCount} of ${this.totalIds} ids do not exist upstream (not found, remembered for the not-found TTL)`,
+      );
+    }
+    return parts.length === 0 ? 'done' : parts.join('; ');
+  }
+
+  /** Never rejects: a refused write fails its own batch only. */
+  private async write(claimed: ClaimedBatch, fetched: FetchedBatch): Promise<void> {
+    try {
+      await this.req.write(fetched);
+      this.rowsFetched += fetched.rows.length;
+      this.notFoundCount += fetched.notFound.length;
+    } catch (e) {
+      this.fail(claimed.batch, e);
+    }
+    this.settle(claimed);
+  }
+
+  /** The batch is in the store (or failed): its waiters re-read now, not at the end of the job. */
+  private settle(claimed: ClaimedBatch): void {
+    this.inFlight.release(this.req.table, claimed.batch.ids, claimed.flight);
+    this.settled.add(claimed);
+    this.batchesDone++;
+    if (this.batchesDone < this.batches.length)
+      this.emit('RUNNING', `${this.batchesDone} of ${this.batches.length} batches done`);
+  }
+
+  private fail(batch: PlannedBatch, e: unknown): void {
+    const err = asUpstreamError(e, this.req.table, batch.ids.length);
+    // A loop, not push(...ids): spreading a large array into a call overflows the stack.
+    for (const id of batch.ids) {
+      this.failures.set(id, err);
+      this.failedIds.push(id);
+    }
+  }
+
+  private async fetchBatch(batch: PlannedBatch, number: number): Promise<FetchedBatch> {
+    const { table, fetcher, policy } = this.req;
+    const result = await withRetry(
+      (signal, attempt) => {
+        this.req.onAttempt?.();
+        return fetcher(batch.ids, batch.columns, { table, signal, batch: number, attempt });
+      },
+      policy,
+      this.req.signal,
+    );
+    return fetchedBatch(result, batch, table);
+  }
+
+  private emit(status: JobStatus, message: string, final = false): FetchProgress {
+    const elapsedMs = Date.now() - this.started;
+    const total = this.batches.length;
+    const etaMs =
+      status !== 'RUNNING'
+        ? 0
+        : this.batchesDone === 0
+          ? null
+          : Math.round((elapsedMs / this.batchesDone) * (total - this.batchesDone));
+    const event: FetchProgress = {
+      jobId: this.id,
+      table: this.req.table,
+      status,
+      totalIds: this.totalIds,
+      batchesTotal: total,
+      batchesDone: this.batchesDone,
+      rowsFetched: this.rowsFetched,
+      failedCount: this.failedIds.length,
+      notFoundCount: this.notFoundCount,
+      // The list goes out once, with the final state; `job(id)` keeps it.
+      failedIds: final ? this.failedIds : [],
+      elapsedMs,
+      etaMs,
+      message,
+    };
+    this.jobs.publish(event);
+    try {
+      this.req.onProgress?.(event);
+    } catch {
+      // A caller's progress callback must not break the job that other callers wait for.
+    }
+    return event;
+  }
+}
+
+function asUpstreamError(e: unknown, table: string, count: number): CacheGateError {
+  if (isCacheGateError(e)) return e;
+  const reason = e instanceof TimeoutError ? e.message : e instanceof Error ? e.message : String(e);
+  return new UpstreamFailedError(
+    `Fetching ${count} ids of table "${table}" failed: ${reason}. Nothing of this batch was cached; retry later or warm these ids.`,
+    { table },
+    { cause: e },
+  );
+}

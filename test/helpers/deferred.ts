@@ -1,0 +1,19 @@
+/**
+ * A promise with its resolve and reject functions outside it, so a test decides exactly when an
+ * upstream call or a write settles (the helper graphql-ws' tests share). No sleeps for ordering.
+ */
+export interface Deferred<T> {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (reason: unknown) => void;
+}
+
+export function createDeferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
