@@ -412,9 +412,10 @@ export class TableStore {
     const { compactDeltas, compactDeltaRows } = this.opts.limits;
     const deltaRows = this.m.deltas.reduce((n, d) => n + d.rows, 0);
     const baseRows = this.m.parts.reduce((n, p) => n + p.rows, 0);
-    // Folding deltas into the base rewrites the parts they touch: wait until they are worth it
-    // (a share of the base), but not past the bound that keeps the delta index small.
-    const rowLimit = Math.min(compactDeltaRows, Math.max(10_000, baseRows / 4));
+    // Folding deltas into the base rewrites the parts they touch: wait until the deltas are as
+    // large as the base (so a fill rewrites each row about twice in all), but not past the bound
+    // that keeps the in-memory delta index small.
+    const rowLimit = Math.min(compactDeltaRows, Math.max(10_000, baseRows));
     if (this.compacting || (this.m.deltas.length < compactDeltas && deltaRows < rowLimit)) return;
     this.compacting = this.compact()
       .catch((e: unknown) => this.opts.onBackgroundError?.(e instanceof Error ? e : new Error(String(e))))

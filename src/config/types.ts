@@ -96,7 +96,7 @@ export interface StoreLimits {
   flushIntervalMs: number;
   /** Compaction starts when a table has this many deltas... */
   compactDeltas: number;
-  /** ...or its deltas hold this many rows (or a quarter of the base, if fewer; at least 10,000). */
+  /** ...or its deltas hold this many rows (or as many as the base, if fewer; at least 10,000). */
   compactDeltaRows: number;
 }
 
