@@ -9,7 +9,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
-import { type ColumnSpec, coerceColumn, inferType, type LogicalType } from './column-types.js';
+import { type ColumnSpec, coerceColumn } from './column-types.js';
 import { type CommitOptions, commitVersion } from './commit.js';
 import { compactTable } from './compaction.js';
 import { encodeDelta, readDelta } from './delta-io.js';
@@ -28,7 +28,9 @@ import {
 import { readNotFound } from './not-found.js';
 import { Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
 import { newPartName, type PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
+import { applySchema, PendingSchema, SchemaConflict } from './schema-evolution.js';
 import { nextStamp } from './stamp.js';
+import { WriteBuffer } from './write-buffer.js';
 
 export type { StoreLookup } from './lookup.js';
 
@@ -78,16 +80,11 @@ export class TableStore {
   private index = new Overlay();
   private indexed = new Set<string>();
   private slots = new SlotIndex([]);
-  /** Rows written and not yet flushed, and the rows of the flush under way. */
-  private buffer = new Overlay();
-  private flushing: Overlay | undefined;
-  /** Column types decided by rows not yet committed. */
-  private pending: TableSchema = {};
-  private pendingUntyped = new Set<string>();
+  private readonly buffer: WriteBuffer;
+  private readonly pending: PendingSchema;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushChain: Promise<void> = Promise.resolve();
   private flushFailures = 0;
-  private roomWaiters: Array<() => void> = [];
   private compacting: Promise<unknown> | undefined;
   /** Commits of this process to this table, one at a time (others are retried by commit.ts). */
   private commits: Promise<unknown> = Promise.resolve();
@@ -96,6 +93,8 @@ export class TableStore {
     this.table = opts.table;
     this.dir = opts.dir;
     this.m = emptyManifest(opts.table);
+    this.buffer = new WriteBuffer(opts.limits.writeBufferBytes);
+    this.pending = new PendingSchema(opts.declared);
   }
 
   private policy(now: number): RowPolicy {
@@ -156,14 +155,11 @@ export class TableStore {
     this.indexed = indexed;
     this.m = m;
     this.slots = new SlotIndex(m.parts);
-    for (const c of Object.keys(this.pending)) {
-      if (m.schema[c] === this.pending[c] && !m.untyped?.includes(c)) delete this.pending[c];
-    }
-    for (const c of this.pendingUntyped) if (c in m.schema) this.pendingUntyped.delete(c);
+    this.pending.adopt(m);
   }
 
   private view(): TableView {
-    const layers = [this.index, this.flushing, this.buffer].filter(
+    const layers = [this.index, this.buffer.flushing, this.buffer.rows].filter(
       (o): o is Overlay => o !== undefined && o.size > 0,
     );
     return {
@@ -187,7 +183,7 @@ export class TableStore {
   }
 
   private schema(): TableSchema {
-    return { ...this.m.schema, ...this.pending };
+    return this.pending.effective(this.m);
   }
 
   async lookup(ids: readonly string[], columns: readonly string[], now = Date.now()): Promise<StoreLookup> {
@@ -238,11 +234,8 @@ export class TableStore {
    */
   async write(batch: BatchWrite): Promise<void> {
     await this.current();
-    const schema = this.schema();
-    const types = this.evolve(schema, batch);
+    const types = this.pending.typesFor(this.m, batch);
     const n = batch.rows.length;
-    const ids = new Array<string>(n);
-    for (let i = 0; i < n; i++) ids[i] = String(batch.rows[i]!['id']);
     const values = batch.columns.map((c) => {
       const spec: ColumnSpec = { type: types[c]!, idLike: this.opts.declared?.[c]?.idLike ?? false };
       return coerceColumn(
@@ -253,72 +246,29 @@ export class TableStore {
       );
     });
     // Everything was checked before anything is added: a refused batch leaves no row behind.
-    const untyped = new Set([...(this.m.untyped ?? []), ...this.pendingUntyped]);
-    for (const c of batch.columns) {
-      if (c in this.m.schema && !untyped.has(c)) continue;
-      if (this.opts.declared?.[c] !== undefined || !allNull(c, batch)) {
-        this.pending[c] = types[c]!;
-        this.pendingUntyped.delete(c);
-      } else if (!(c in schema)) {
-        this.pending[c] = types[c]!;
-        this.pendingUntyped.add(c);
-      }
-    }
+    this.pending.note(this.m, batch, types);
     const at = batch.fetchedAt;
     for (let i = 0; i < n; i++) {
       const row: OverlayRow = { values: {}, at: {}, ok: at };
-      batch.columns.forEach((c, j) => {
+      for (let j = 0; j < batch.columns.length; j++) {
+        const c = batch.columns[j]!;
         row.values[c] = values[j]![i];
         row.at[c] = at;
-      });
-      this.buffer.add(ids[i]!, row);
-    }
-    for (const id of batch.notFound) this.buffer.add(id, { values: {}, at: {}, nf: at });
-    this.scheduleFlush();
-    if (this.bufferedBytes() > this.opts.limits.writeBufferBytes) await this.room();
-  }
-
-  /** Column types after this batch; a value of another type is a TypeConflictError (from coerceColumn). */
-  private evolve(schema: TableSchema, batch: BatchWrite): Record<string, LogicalType> {
-    const untyped = new Set([...(this.m.untyped ?? []), ...this.pendingUntyped]);
-    const out: Record<string, LogicalType> = {};
-    for (const c of batch.columns) {
-      const declared = this.opts.declared?.[c]?.type;
-      let inferred: LogicalType | undefined;
-      for (const r of batch.rows) {
-        inferred = inferType(r[c]);
-        if (inferred) break;
       }
-      const have = schema[c];
-      // A column seen only as nulls gets its type from the first non-null value later on.
-      out[c] =
-        have !== undefined && !(untyped.has(c) && (declared ?? inferred))
-          ? have
-          : (declared ?? inferred ?? 'string');
+      this.buffer.rows.add(String(batch.rows[i]!['id']), row);
     }
-    return out;
-  }
-
-  private bufferedBytes(): number {
-    return this.buffer.bytes + (this.flushing?.bytes ?? 0);
-  }
-
-  /** Resolves once the buffer is back under its budget. */
-  private room(): Promise<void> {
-    if (this.bufferedBytes() <= this.opts.limits.writeBufferBytes) return Promise.resolve();
-    void this.flush().catch(() => undefined);
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
-  private wakeWaiters(): void {
-    if (this.bufferedBytes() > this.opts.limits.writeBufferBytes && this.flushFailures === 0) return;
-    for (const w of this.roomWaiters.splice(0)) w();
+    for (const id of batch.notFound) this.buffer.rows.add(id, { values: {}, at: {}, nf: at });
+    this.scheduleFlush();
+    if (this.buffer.full) {
+      void this.flush().catch(() => undefined);
+      await this.buffer.room();
+    }
   }
 
   private scheduleFlush(): void {
     if (
-      this.buffer.size >= this.opts.limits.flushRows ||
-      this.buffer.bytes >= this.opts.limits.writeBufferBytes / 2
+      this.buffer.rows.size >= this.opts.limits.flushRows ||
+      this.buffer.rows.bytes >= this.buffer.budgetBytes / 2
     ) {
       void this.flush().catch(() => undefined);
       return;
@@ -343,22 +293,18 @@ export class TableStore {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    if (this.buffer.size === 0) return;
-    const rows = this.buffer;
-    this.buffer = new Overlay();
-    this.flushing = rows;
-    const pending = { ...this.pending };
-    const pendingUntyped = [...this.pendingUntyped];
+    const rows = this.buffer.take();
+    if (!rows) return;
+    const change = this.pending.snapshot();
+    let failed = false;
     try {
-      const schema = { ...this.m.schema, ...pending };
-      const data = encodeDelta(rows.rows, schema);
+      const data = encodeDelta(rows.rows, { ...this.m.schema, ...change.types });
       const file = newPartName('delta');
       await mkdir(this.dir, { recursive: true });
       await writePartFile(this.dir, file, data);
       const committed = await this.commit(({ untyped: _, ...latest }) => ({
         ...latest,
-        schema: mergeSchema(this.table, latest, pending, pendingUntyped),
-        ...untypedOf(mergeUntyped(latest, pending, pendingUntyped)),
+        ...applySchema(this.table, latest, change),
         deltas: [...latest.deltas, { file, rows: rows.size, bytes: data.length }],
       }));
       // Our own delta is indexed from memory, not read back.
@@ -367,21 +313,18 @@ export class TableStore {
       if (committed) await this.adoptCommitted(committed);
       this.flushFailures = 0;
     } catch (e) {
+      failed = true;
       this.opts.onBackgroundError?.(e instanceof Error ? e : new Error(String(e)));
       if (e instanceof SchemaConflict) {
-        // A cache may drop rows (they are fetched again); it must not store them mistyped.
-        this.pending = {};
-        this.pendingUntyped.clear();
+        this.pending.reset();
         throw e;
       }
-      // Put the rows back (newer rows written meanwhile win by their stamps) and retry later.
-      for (const [id, r] of rows.rows) this.buffer.add(id, r);
+      this.buffer.restore(rows);
       this.flushFailures++;
       if (this.flushFailures < 5) this.scheduleFlush();
       throw e;
     } finally {
-      this.flushing = undefined;
-      this.wakeWaiters();
+      this.buffer.settled(failed);
     }
     this.maybeCompact();
   }
@@ -457,13 +400,13 @@ export class TableStore {
       const found = await this.lookup(ids, []);
       const count = found.records().length;
       const at = nextStamp();
-      for (const id of ids) this.buffer.add(id, { values: {}, at: {}, del: at });
+      for (const id of ids) this.buffer.rows.add(id, { values: {}, at: {}, del: at });
       await this.flush();
       return count;
     }
     const count = await this.liveRows();
     const at = nextStamp();
-    this.buffer = new Overlay();
+    this.buffer.clear();
     const committed = await this.commit((latest) => ({
       ...latest,
       parts: [],
@@ -483,7 +426,7 @@ export class TableStore {
   private async liveRows(): Promise<number> {
     let n = this.m.parts.reduce((s, p) => s + p.rows, 0);
     const ids = new Set<string>();
-    for (const o of [this.index, this.flushing, this.buffer])
+    for (const o of [this.index, this.buffer.flushing, this.buffer.rows])
       if (o) for (const id of o.rows.keys()) ids.add(id);
     if (ids.size === 0) return n;
     const list = [...ids];
@@ -520,7 +463,7 @@ export class TableStore {
 
   /** What waits in the write buffer (and the flush under way). */
   buffered(): { rows: number; bytes: number } {
-    return { rows: this.buffer.size + (this.flushing?.size ?? 0), bytes: this.bufferedBytes() };
+    return { rows: this.buffer.rows.size + (this.buffer.flushing?.size ?? 0), bytes: this.buffer.bytes };
   }
 
   async stats(): Promise<{ rows: number; parts: number; deltas: number; bytes: number }> {
@@ -532,51 +475,6 @@ export class TableStore {
       bytes: [...m.parts, ...m.deltas].reduce((n, p) => n + p.bytes, 0),
     };
   }
-}
-
-function allNull(c: string, batch: BatchWrite): boolean {
-  for (const r of batch.rows) if (inferType(r[c]) !== undefined) return false;
-  return true;
-}
-
-/** Another writer typed a column differently first: the rows of this flush cannot be written. */
-class SchemaConflict extends Error {}
-
-/** The committed schema plus this flush's new columns; a type another writer gave first conflicts. */
-function mergeSchema(
-  table: string,
-  latest: Omit<Manifest, 'untyped'> & { untyped?: string[] | undefined },
-  pending: TableSchema,
-  pendingUntyped: readonly string[],
-): TableSchema {
-  const out = { ...latest.schema };
-  const untyped = new Set(latest.untyped ?? []);
-  for (const [c, t] of Object.entries(pending)) {
-    const have = out[c];
-    if (have === undefined || untyped.has(c)) out[c] = t;
-    else if (have !== t && !pendingUntyped.includes(c)) {
-      throw new SchemaConflict(
-        `table "${table}": column "${c}" was typed ${have} by another writer, this process has ${t}; these rows are dropped and will be fetched again`,
-      );
-    }
-  }
-  return out;
-}
-
-function mergeUntyped(
-  latest: Manifest,
-  pending: TableSchema,
-  pendingUntyped: readonly string[],
-): string[] | undefined {
-  const untyped = new Set(latest.untyped ?? []);
-  for (const c of Object.keys(pending)) if (!pendingUntyped.includes(c)) untyped.delete(c);
-  for (const c of pendingUntyped) if (!(c in latest.schema) || untyped.has(c)) untyped.add(c);
-  return untyped.size > 0 ? [...untyped] : undefined;
-}
-
-/** `untyped` only when there are any (the manifest omits an empty list). */
-function untypedOf(list: string[] | undefined): { untyped?: string[] } {
-  return list ? { untyped: list } : {};
 }
 
 function isMissingFile(e: unknown): boolean {
