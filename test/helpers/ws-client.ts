@@ -20,8 +20,30 @@ export interface WsClient {
   close(): Promise<void>;
 }
 
-export function createWsClient(url: string): WsClient {
-  const client = createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+export interface WsClientOptions {
+  /** The connection_init payload (`{ authorization: 'Bearer …' }`). */
+  connectionParams?: Record<string, unknown>;
+  /** The Origin header a browser would send with the upgrade. */
+  origin?: string;
+}
+
+export function createWsClient(url: string, options: WsClientOptions = {}): WsClient {
+  const { origin } = options;
+  const webSocketImpl =
+    origin === undefined
+      ? WebSocket
+      : class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { origin });
+          }
+        };
+  const client = createClient({
+    url,
+    webSocketImpl,
+    lazy: true,
+    retryAttempts: 0,
+    ...(options.connectionParams === undefined ? {} : { connectionParams: options.connectionParams }),
+  });
   const subscribe = <TResult, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables: TVariables,
