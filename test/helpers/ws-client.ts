@@ -79,3 +79,21 @@ export function createWsClient(url: string, options: WsClientOptions = {}): WsCl
     },
   };
 }
+
+/**
+ * Awaits `first` (a subscription's first event), calling `trigger` to cause events until it
+ * settles: graphql-ws does not acknowledge a subscription, so an early trigger can come before
+ * the server listens. Gives up after `attempts` triggers.
+ */
+export async function untilFirst<T>(
+  first: Promise<T>,
+  trigger: (attempt: number) => Promise<unknown>,
+  attempts = 100,
+): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    await trigger(attempt);
+    const seen = await Promise.race([first, new Promise<undefined>((r) => setTimeout(r, 50))]);
+    if (seen !== undefined) return seen;
+  }
+  throw new Error(`no event after ${attempts} triggers`);
+}
