@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${VAR} strings are the feature under test.
 /** The `auth`, `cors` and exposure keys of the config: checked at start-up, secrets never echoed. */
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.js';
