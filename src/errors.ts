@@ -11,6 +11,8 @@ export type ErrorCode =
   | 'BAD_INPUT'
   | 'LIMIT_EXCEEDED'
   | 'UPSTREAM_FAILED'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
   /** Never sent to a client: a bad config stops the server before it serves anything. */
   | 'CONFIG_INVALID';
 
@@ -97,6 +99,16 @@ export class TypeConflictError extends CacheGateError {
       { reason: 'TYPE_CONFLICT', table, column, cachedType, incomingType },
     );
   }
+}
+
+/** No or a bad bearer token (HTTP 401); the server's access layer raises it, not the engine. */
+export class UnauthenticatedError extends CacheGateError {
+  readonly code = 'UNAUTHENTICATED';
+}
+
+/** The caller's role may not use this field (or endpoint). */
+export class ForbiddenError extends CacheGateError {
+  readonly code = 'FORBIDDEN';
 }
 
 export class ConfigError extends CacheGateError {

@@ -6,7 +6,7 @@ import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
-export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1]
+export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1] [--insecure]
 
 Serves the GraphQL API at /graphql (GraphiQL in a browser), /health and /metrics.
 With no config file, serves the built-in demo (an embedded PGlite database, seeded on first start).
@@ -14,6 +14,7 @@ With no config file, serves the built-in demo (an embedded PGlite database, seed
 Options:
   -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)
   -H, --host HOST              address to bind (default: 127.0.0.1; 0.0.0.0 for every interface)
+  --insecure                   allow a non-loopback --host without "auth" in the config (anyone reaching it may do anything)
   --max-upstream-cost N        refuse requests that would fetch more than N ID x column cells upstream
   -c, --config PATH            config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help                   show this help
@@ -31,6 +32,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       port: { type: 'string', short: 'p' },
       host: { type: 'string', short: 'H' },
       'max-upstream-cost': { type: 'string' },
+      insecure: { type: 'boolean' },
     },
   });
   if (values.help) {
@@ -50,6 +52,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     config,
     ...(redisUrl ? { redisUrl } : {}),
     ...(maxUpstreamCost === undefined ? {} : { maxUpstreamCost }),
+    insecure: values.insecure === true,
   });
   const started = await app.start(port, host);
   const lines: string[] = [];

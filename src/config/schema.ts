@@ -4,6 +4,7 @@
  * setting; cross-table rules (relations, names) live in the top-level superRefine.
  */
 import { z } from 'zod';
+import { accessKeys } from './access-schema.js';
 import {
   type BatchConfig,
   type ColumnType,
@@ -292,6 +293,7 @@ export const configSchema = z
     cacheDir: nonEmpty.default('.cachegate'),
     tables: recordOf(tableSchema, tableNameIssue),
     store: storeSchema.default(() => ({ ...DEFAULT_STORE })),
+    ...accessKeys,
   })
   .superRefine((c, ctx) => checkAcrossTables(c.tables, ctx), {
     when: (p) => isRecord(p.value) && isRecord(p.value['tables']),

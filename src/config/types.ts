@@ -2,6 +2,16 @@
  * The shape of a validated cachegate config (shared/DESIGN.md §3). The zod schema in
  * `schema.ts` produces exactly this; everything downstream depends on these types only.
  */
+import type { AccessConfig } from './access-types.js';
+
+export type {
+  AccessConfig,
+  AuthConfig,
+  AuthTokenConfig,
+  CorsConfig,
+  JwtConfig,
+  Role,
+} from './access-types.js';
 
 /** Column types a table may declare; `ID` and `String` are text, `JSON` is stored as JSON text. */
 export type ColumnType = 'String' | 'ID' | 'Int' | 'Float' | 'Boolean' | 'JSON';
@@ -100,7 +110,7 @@ export interface StoreLimits {
   compactDeltaRows: number;
 }
 
-export interface CacheGateConfig {
+export interface CacheGateConfig extends AccessConfig {
   cacheDir: string;
   tables: Record<string, TableConfig>;
   store: StoreLimits;

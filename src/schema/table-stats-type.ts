@@ -22,7 +22,9 @@ export function addTableStatsType(builder: Builder): void {
   builder.queryField('cacheStats', (t) =>
     t.field({
       type: [Stats],
-      description: 'Statistics of one table, or of every table.',
+      // Nullable so a reader's FORBIDDEN here leaves the request's other fields served.
+      nullable: true,
+      description: 'Statistics of one table, or of every table (operator role).',
       args: { table: t.arg.string() },
       resolve: (_root, args, ctx) => {
         if (args.table != null) requireTable(ctx.cache, args.table);

@@ -12,13 +12,23 @@ import { type Logger, pino } from 'pino';
 import type { CacheGateConfig } from '../config/types.js';
 import { createCache } from '../engine.js';
 import type { Cache } from '../engine-types.js';
-import { buildSchema } from '../schema/index.js';
+import { buildSchema, planSchema } from '../schema/index.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { guardRootFields } from './auth/guard-fields.js';
+import { assertSafeBind } from './auth/loopback.js';
+import { createOriginPolicy } from './auth/origins.js';
+import type { Principal } from './auth/principal.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { toGraphQLError } from './errors.js';
+import { exposureOf } from './exposure.js';
 import { defaultQuery } from './graphiql.js';
 import { createMetrics } from './metrics.js';
+import { principalOf, useAuth } from './plugins/use-auth.js';
+import { useCsrf } from './plugins/use-csrf.js';
+import { useDisableIntrospection } from './plugins/use-disable-introspection.js';
 import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useHealth } from './plugins/use-health.js';
+import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { type Limits, useLimits } from './plugins/use-limits.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
@@ -36,6 +46,10 @@ export interface AppOptions {
   /** Upstream cells (missing IDs × missing columns) one lookup may fetch; unlimited if absent. */
   maxUpstreamCost?: number;
   limits?: Limits;
+  /** Listen on a non-loopback address without `auth` (`serve --insecure`). */
+  insecure?: boolean;
+  /** Where NODE_ENV is read (production defaults, `exposure.ts`); `process.env` by default. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export type CacheGateYoga = YogaServerInstance<Record<string, unknown>, ServerContext>;
@@ -69,6 +83,13 @@ export function buildApp(options: AppOptions): App {
   const logger = options.logger ?? pino({ level: process.env['LOG_LEVEL'] ?? 'info' });
   const cache = options.cache ?? createCache(config);
   const schema = buildSchema(config);
+  const authenticator = config.auth === undefined ? undefined : createAuthenticator(config.auth);
+  if (config.auth !== undefined) {
+    const tableFields = [...planSchema(config).values()].flatMap((p) => [p.listField, p.singleField]);
+    guardRootFields(schema, new Set(tableFields));
+  }
+  const origins = createOriginPolicy(config.cors);
+  const exposure = exposureOf(config, options.env);
   const metrics = createMetrics(cache);
   const bridge = createProgressBridge(cache.jobs, options.redisUrl);
   const stopMetrics = cache.jobs.subscribe((event) => metrics.progress(event));
@@ -88,7 +109,12 @@ export function buildApp(options: AppOptions): App {
     // `/health` is ours (it checks the cache folder); yoga's bare liveness answer moves aside.
     healthCheckEndpoint: '/health/live',
     landingPage: false,
-    graphiql: { title: 'cachegate', defaultQuery: defaultQuery(config), subscriptionsProtocol: 'WS' },
+    graphiql: exposure.graphiql
+      ? { title: 'cachegate', defaultQuery: defaultQuery(config), subscriptionsProtocol: 'WS' }
+      : false,
+    cors: (request) => origins.yogaCors(request),
+    // File uploads are not part of the API; a multipart body is also what a CSRF form sends.
+    multipart: false,
     logging: yogaLogger(logger),
     // Second line of defence: use-error-mapping handles execution results with their request
     // id; this catches errors raised outside them (context creation, subscription setup).
@@ -96,9 +122,18 @@ export function buildApp(options: AppOptions): App {
       maskError: (error, message, isDev) => toGraphQLError(error) ?? yogaMaskError(error, message, isDev),
     },
     // The WebSocket side passes no Request: its operations get a fresh id.
-    context: (initial) => createServerContext(deps, requestIdOf(initial.request as Request | undefined)),
+    // The WebSocket side passes the socket's principal (ws.ts); HTTP's comes from useAuth.
+    context: (initial) => {
+      const request = initial.request as Request | undefined;
+      const principal = (initial as { principal?: Principal }).principal ?? principalOf(request);
+      return createServerContext(deps, requestIdOf(request), principal);
+    },
     plugins: [
       useRequestLog(logger),
+      useCsrf('/graphql'),
+      ...(authenticator === undefined ? [] : [useAuth(authenticator, logger)]),
+      ...(exposure.introspection ? [] : [useDisableIntrospection()]),
+      ...(exposure.suggestions ? [] : [useHideSuggestions()]),
       useHealth(config.cacheDir),
       useMetrics(metrics),
       useLimits(options.limits),
@@ -116,11 +151,16 @@ export function buildApp(options: AppOptions): App {
     cache,
     async start(port, host = '127.0.0.1') {
       if (server !== undefined) throw new Error('buildApp: start() was called twice; stop() first.');
+      await assertSafeBind(host, authenticator !== undefined, options.insecure === true);
       // Sources such as PGlite keep their data under the cache folder and do not create parents.
       await mkdir(config.cacheDir, { recursive: true });
       const http = createServer(yoga);
       server = http;
-      ws = attachGraphQLWs(http, yoga);
+      ws = attachGraphQLWs(http, yoga, {
+        authenticator,
+        origins,
+        onRefused: (reason) => logger.warn({ reason }, 'websocket refused'),
+      });
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {

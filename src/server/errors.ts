@@ -8,6 +8,7 @@
 // `graphql` in our (transformed) sources to the separate ESM build.
 import { GraphQLError } from 'graphql/index.js';
 import { CacheGateError } from '../errors.js';
+import { publicUpstreamError } from './upstream-error.js';
 
 export const UNEXPECTED_MESSAGE = 'Unexpected error.';
 export const INTERNAL_CODE = 'INTERNAL_SERVER_ERROR';
@@ -33,17 +34,24 @@ export function isGraphQLOwnError(error: unknown): boolean {
   return original === undefined || original === null || isGraphQLOwnError(original);
 }
 
-/** A CacheGateError (bare or wrapped with a path) as the GraphQLError clients see; else undefined. */
-export function toGraphQLError(error: unknown): GraphQLError | undefined {
+/**
+ * A CacheGateError (bare or wrapped with a path) as the GraphQLError clients see; else undefined.
+ * UPSTREAM_FAILED loses the driver's text (`upstream-error.ts`); `requestId` points to the log.
+ */
+export function toGraphQLError(error: unknown, requestId?: string): GraphQLError | undefined {
   const domain = cacheGateErrorOf(error);
   if (domain === undefined) return undefined;
   const at = located(error);
-  return new GraphQLError(domain.message, {
+  const shown =
+    domain.code === 'UPSTREAM_FAILED'
+      ? publicUpstreamError(domain, requestId)
+      : { message: domain.message, extensions: domain.details };
+  return new GraphQLError(shown.message, {
     nodes: at?.nodes ?? null,
     source: at?.source ?? null,
     positions: at?.positions ?? null,
     path: at?.path ?? null,
-    extensions: { ...domain.details, code: domain.code },
+    extensions: { ...shown.extensions, code: domain.code },
   });
 }
 

@@ -11,6 +11,20 @@ import { type ExecutionArgs, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import type { Authenticator } from './auth/authenticate.js';
+import type { OriginPolicy } from './auth/origins.js';
+import { OPEN_PRINCIPAL, type Principal } from './auth/principal.js';
+
+/** graphql-ws close code for a refused connection_init (its CloseCode.Forbidden). */
+export const CLOSE_FORBIDDEN = 4403;
+
+export interface WsAccess {
+  /** Checks the `authorization` of the connection_init payload; absent when `auth` is not configured. */
+  authenticator?: Authenticator | undefined;
+  /** Refuses upgrades from browser pages of origins not allowed (`cors.origins`). */
+  origins: OriginPolicy;
+  onRefused?: (reason: string) => void;
+}
 
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
@@ -25,10 +39,37 @@ export interface WsHandle {
 // biome-ignore lint/suspicious/noExplicitAny: library seam, any yoga instance will do.
 type AnyYoga = YogaServerInstance<any, any>;
 
-export function attachGraphQLWs(server: Server, yoga: AnyYoga): WsHandle {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+export function attachGraphQLWs(server: Server, yoga: AnyYoga, access?: WsAccess): WsHandle {
+  const wss = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    // Browsers apply no CORS to WebSockets: a page of any origin could open one with the user's
+    // network position, so the upgrade itself checks Origin.
+    verifyClient: ({ req }, done) => {
+      if (access === undefined || access.origins.allowsUpgrade(req.headers.origin, req.headers.host))
+        return done(true);
+      access.onRefused?.(`origin ${JSON.stringify(req.headers.origin)} not allowed`);
+      done(false, 403, 'Origin not allowed: add it to cors.origins');
+    },
+  });
+  // The principal of each socket, found once in connection_init and used by all its operations.
+  const principals = new WeakMap<object, Principal>();
   const disposable = useServer(
     {
+      onConnect: async (ctx) => {
+        const authenticator = access?.authenticator;
+        if (authenticator === undefined) return true;
+        const given = ctx.connectionParams?.['authorization'];
+        const outcome = await authenticator.authenticate(typeof given === 'string' ? given : undefined);
+        if (!outcome.ok) {
+          access?.onRefused?.(outcome.detail);
+          // Closed here rather than by returning false, so the reason says what went wrong.
+          ctx.extra.socket.close(CLOSE_FORBIDDEN, `Forbidden: ${outcome.short}`);
+          return false;
+        }
+        principals.set(ctx, outcome.principal);
+        return true;
+      },
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (yoga's example);
       // graphql-ws calls these with the args onSubscribe returned.
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
@@ -39,6 +80,7 @@ export function attachGraphQLWs(server: Server, yoga: AnyYoga): WsHandle {
           req: ctx.extra.request,
           socket: ctx.extra.socket,
           params: payload,
+          principal: principals.get(ctx) ?? OPEN_PRINCIPAL,
         });
         let document: ReturnType<typeof parse>;
         try {

@@ -16,7 +16,7 @@ export type CacheStatsQueryVariables = Exact<{
 }>;
 
 
-export type CacheStatsQuery = { cacheStats: Array<{ table: string, rows: number, parts: number, bytes: number, hits: number, misses: number, fetches: number, lookups: number }> };
+export type CacheStatsQuery = { cacheStats: Array<{ table: string, rows: number, parts: number, bytes: number, hits: number, misses: number, fetches: number, lookups: number }> | null };
 
 export type FetchProgressSubscriptionVariables = Exact<{
   jobId?: string | null | undefined;

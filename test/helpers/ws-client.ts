@@ -20,8 +20,30 @@ export interface WsClient {
   close(): Promise<void>;
 }
 
-export function createWsClient(url: string): WsClient {
-  const client = createClient({ url, webSocketImpl: WebSocket, lazy: true, retryAttempts: 0 });
+export interface WsClientOptions {
+  /** The connection_init payload (`{ authorization: 'Bearer …' }`). */
+  connectionParams?: Record<string, unknown>;
+  /** The Origin header a browser would send with the upgrade. */
+  origin?: string;
+}
+
+export function createWsClient(url: string, options: WsClientOptions = {}): WsClient {
+  const { origin } = options;
+  const webSocketImpl =
+    origin === undefined
+      ? WebSocket
+      : class extends WebSocket {
+          constructor(address: string, protocols?: string | string[]) {
+            super(address, protocols, { origin });
+          }
+        };
+  const client = createClient({
+    url,
+    webSocketImpl,
+    lazy: true,
+    retryAttempts: 0,
+    ...(options.connectionParams === undefined ? {} : { connectionParams: options.connectionParams }),
+  });
   const subscribe = <TResult, TVariables extends Record<string, unknown>>(
     document: TypedDocumentNode<TResult, TVariables>,
     variables: TVariables,
@@ -56,4 +78,22 @@ export function createWsClient(url: string): WsClient {
       await client.dispose();
     },
   };
+}
+
+/**
+ * Awaits `first` (a subscription's first event), calling `trigger` to cause events until it
+ * settles: graphql-ws does not acknowledge a subscription, so an early trigger can come before
+ * the server listens. Gives up after `attempts` triggers.
+ */
+export async function untilFirst<T>(
+  first: Promise<T>,
+  trigger: (attempt: number) => Promise<unknown>,
+  attempts = 100,
+): Promise<T> {
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    await trigger(attempt);
+    const seen = await Promise.race([first, new Promise<undefined>((r) => setTimeout(r, 50))]);
+    if (seen !== undefined) return seen;
+  }
+  throw new Error(`no event after ${attempts} triggers`);
 }

@@ -6,11 +6,21 @@
 import type { ExecutionResult, GraphQLError } from 'graphql';
 import { handleStreamOrSingleExecutionResult, type Plugin } from 'graphql-yoga';
 import type { ServerContext } from '../context.js';
-import { isGraphQLOwnError, maskedError, toGraphQLError } from '../errors.js';
+import { cacheGateErrorOf, isGraphQLOwnError, maskedError, toGraphQLError } from '../errors.js';
 
 function mapErrors(errors: readonly GraphQLError[], context: Partial<ServerContext>): GraphQLError[] {
+  // One failed batch is the same error at every entry it failed: its cause is logged once.
+  const logged = new Set<unknown>();
   return errors.map((error) => {
-    const mapped = toGraphQLError(error);
+    const domain = cacheGateErrorOf(error);
+    if (domain?.code === 'UPSTREAM_FAILED' && !logged.has(domain)) {
+      logged.add(domain);
+      context.logger?.error(
+        { err: domain, reqId: context.requestId, path: error.path, ...domain.details },
+        'upstream failed',
+      );
+    }
+    const mapped = toGraphQLError(error, context.requestId);
     if (mapped !== undefined) return mapped;
     if (isGraphQLOwnError(error)) return error;
     context.logger?.error(
