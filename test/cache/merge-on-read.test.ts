@@ -250,9 +250,9 @@ describe('write buffer', () => {
     const dir = await tempDir();
     const s = openStore(dir, { limits: { flushIntervalMs: 20 } });
     await s.write(batch([{ id: '1', v: 'x' }], ['v'], Date.now()));
-    for (let i = 0; i < 100 && (await files(dir)).length === 0; i++)
-      await new Promise((r) => setTimeout(r, 20));
-    expect((await manifest(dir)).deltas).toHaveLength(1);
+    const deltas = async () => (await manifest(dir).catch(() => ({ deltas: [] }))).deltas.length;
+    for (let i = 0; i < 100 && (await deltas()) === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    expect(await deltas()).toBe(1);
     await s.close();
   });
 });
