@@ -6,8 +6,10 @@
 import { z } from 'zod';
 import {
   type BatchConfig,
+  type BreakerConfig,
   type ColumnType,
   DEFAULT_BATCH,
+  DEFAULT_BREAKER,
   DEFAULT_NOT_FOUND_TTL_MS,
   DEFAULT_STORE,
   type SourceConfig,
@@ -86,7 +88,30 @@ const positiveInt = z.number().int().positive();
 const name = (what: string) => z.string().regex(GRAPHQL_NAME, `expected ${what} matching ${GRAPHQL_NAME}`);
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 
+const breakerSchema = z.union([
+  z.literal(false),
+  z
+    .strictObject({
+      failures: positiveInt.optional(),
+      halfOpenAfter: duration.optional(),
+      maxHalfOpenAfter: duration.optional(),
+    })
+    .transform(
+      (b): BreakerConfig => ({
+        failures: b.failures ?? DEFAULT_BREAKER.failures,
+        halfOpenAfterMs: b.halfOpenAfter ?? DEFAULT_BREAKER.halfOpenAfterMs,
+        maxHalfOpenAfterMs: b.maxHalfOpenAfter ?? DEFAULT_BREAKER.maxHalfOpenAfterMs,
+      }),
+    ),
+]);
+// Keys every source kind accepts: the concurrency cap and circuit breaker of sources/guard.ts.
+const guardFields = {
+  maxConcurrency: positiveInt.optional(),
+  breaker: breakerSchema.optional(),
+};
+
 const sqlSource = {
+  ...guardFields,
   table: nonEmpty.optional(),
   schema: nonEmpty.optional(),
   query: nonEmpty.optional(),
@@ -108,11 +133,14 @@ const httpSource = z.strictObject({
   idField: nonEmpty.default('id'),
   timeout: duration.optional(),
   maxSize: positiveInt.optional(),
+  healthUrl: nonEmpty.optional(),
+  ...guardFields,
 });
 const moduleSource = z.strictObject({
   kind: z.literal('module'),
   path: nonEmpty,
   maxSize: positiveInt.optional(),
+  ...guardFields,
 });
 
 const sourceSchema = z

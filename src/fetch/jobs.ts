@@ -8,6 +8,7 @@ const KEEP_FINISHED = 1000;
 export class Jobs implements JobRegistry {
   private readonly latest = new Map<string, FetchProgress>();
   private readonly emitter = new EventEmitter();
+  private readonly interrupted = new Set<string>();
 
   constructor() {
     // Every open subscription is a listener; the default cap of 10 would warn spuriously.
@@ -23,7 +24,22 @@ export class Jobs implements JobRegistry {
     return () => this.emitter.off('progress', listener);
   }
 
+  /**
+   * Ends every running job with a FAILED event saying why (shutdown), so subscribers get a final
+   * event while their sockets are still open; later events of those jobs are dropped.
+   */
+  interruptAll(message: string): number {
+    const running = [...this.latest.values()].filter((e) => e.status === 'RUNNING');
+    for (const e of running) {
+      this.publish({ ...e, status: 'FAILED', etaMs: 0, message });
+      this.interrupted.add(e.jobId);
+    }
+    return running.length;
+  }
+
   publish(event: FetchProgress): void {
+    // Progress is a state: a job ended by interruptAll stays ended, whatever its batches report.
+    if (this.interrupted.has(event.jobId)) return;
     this.latest.delete(event.jobId);
     this.latest.set(event.jobId, event);
     if (this.latest.size > KEEP_FINISHED) {

@@ -21,6 +21,7 @@ import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useHealth } from './plugins/use-health.js';
 import { type Limits, useLimits } from './plugins/use-limits.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
@@ -36,6 +37,8 @@ export interface AppOptions {
   /** Upstream cells (missing IDs × missing columns) one lookup may fetch; unlimited if absent. */
   maxUpstreamCost?: number;
   limits?: Limits;
+  /** Longest wait, at each step of stop(), for requests, jobs and sources to end (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export type CacheGateYoga = YogaServerInstance<Record<string, unknown>, ServerContext>;
@@ -51,8 +54,34 @@ export interface App {
 
 /** In-flight HTTP requests get this long to finish on stop before their sockets are cut. */
 const STOP_GRACE_MS = 5_000;
+/** The final event of a job that shutdown interrupted. */
+const STOPPED_MESSAGE =
+  'the server stopped before this job finished; ids not yet fetched were not cached: run warm again once it is back';
 
 // yoga's logger calls (`logger.error(err)`, `logger.debug('...')`) map onto pino's methods.
+/**
+ * Lets events published just now (the final events of interrupted jobs) reach the sockets: the
+ * in-process pub/sub delivers within the current microtask chain, Redis needs a round trip.
+ */
+async function deliverPending(viaRedis: boolean): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (viaRedis) await new Promise<void>((resolve) => setTimeout(resolve, 100));
+}
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = p.then(
+    () => true as const,
+    () => true as const,
+  );
+  const settled = await Promise.race([done, late]);
+  clearTimeout(timer);
+  return settled;
+}
+
 function yogaLogger(logger: Logger) {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
@@ -100,6 +129,7 @@ export function buildApp(options: AppOptions): App {
     plugins: [
       useRequestLog(logger),
       useHealth(config.cacheDir),
+      useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useLimits(options.limits),
       useErrorMapping(),
@@ -109,6 +139,7 @@ export function buildApp(options: AppOptions): App {
   let server: Server | undefined;
   let ws: WsHandle | undefined;
   let stopping: Promise<void> | undefined;
+  const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
 
   return {
     yoga,
@@ -135,18 +166,28 @@ export function buildApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
-        await ws?.close();
-        if (server !== undefined) {
-          const http = server;
-          const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-          http.closeIdleConnections();
-          const timer = setTimeout(() => http.closeAllConnections(), STOP_GRACE_MS);
-          await closed;
-          clearTimeout(timer);
+        const http = server;
+        // No new connections; idle keep-alive sockets close now, busy ones once answered.
+        const httpClosed = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+        http?.closeIdleConnections();
+        // Jobs end and upstream calls abort first: a request stuck on a hung upstream (or on a
+        // claim of another request's job) answers now, and subscribers get the final event.
+        const cacheClosed = cache.close({ reason: STOPPED_MESSAGE, graceMs });
+        const finished = (async () => {
+          await deliverPending(options.redisUrl !== undefined);
+          await ws?.close();
+          const cut = setTimeout(() => http?.closeAllConnections(), graceMs);
+          await httpClosed;
+          clearTimeout(cut);
+          stopMetrics();
+          await bridge.close();
+          await cacheClosed;
+        })();
+        // Whatever hangs (a socket, Redis, a source's close), stop() ends within this bound.
+        if (!(await settlesWithin(finished, graceMs * 3))) {
+          http?.closeAllConnections();
+          logger.warn({ boundMs: graceMs * 3 }, 'stop: gave up waiting for requests, jobs or sources');
         }
-        stopMetrics();
-        await bridge.close();
-        await cache.close();
         logger.info('cachegate stopped');
       })();
       return stopping;
