@@ -23,7 +23,11 @@ export interface SourceGuardConfig {
 }
 
 export const DEFAULT_SOURCE_CONCURRENCY = 4;
-export const DEFAULT_BREAKER: BreakerConfig = { failures: 5, halfOpenAfterMs: 1_000, maxHalfOpenAfterMs: 30_000 };
+export const DEFAULT_BREAKER: BreakerConfig = {
+  failures: 5,
+  halfOpenAfterMs: 1_000,
+  maxHalfOpenAfterMs: 30_000,
+};
 
 export interface PostgresSourceConfig extends SourceGuardConfig {
   kind: 'postgres';

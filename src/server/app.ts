@@ -12,6 +12,7 @@ import { type Logger, pino } from 'pino';
 import type { CacheGateConfig } from '../config/types.js';
 import { createCache } from '../engine.js';
 import type { Cache } from '../engine-types.js';
+import { ConfigError } from '../errors.js';
 import { buildSchema } from '../schema/index.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { toGraphQLError } from './errors.js';
@@ -66,6 +67,34 @@ const STOPPED_MESSAGE =
 async function deliverPending(viaRedis: boolean): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (viaRedis) await new Promise<void>((resolve) => setTimeout(resolve, 100));
+}
+
+/** A listen failure as one line that says what to do (the CLI prints ConfigError messages as they are). */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `port ${port} is in use: another process listens on ${where}. Stop it, or choose another port with --port (0 picks a free one).`,
+        { port, host },
+        { cause: e },
+      );
+    case 'EACCES':
+      return new ConfigError(
+        `port ${port} needs privileges on this system: choose a port above 1023 with --port.`,
+        { port, host },
+        { cause: e },
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ConfigError(
+        `cannot listen on ${where}: ${host} is not an address of this machine. Check --host.`,
+        { port, host },
+        { cause: e },
+      );
+    default:
+      return e;
+  }
 }
 
 async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
@@ -150,15 +179,17 @@ export function buildApp(options: AppOptions): App {
       // Sources such as PGlite keep their data under the cache folder and do not create parents.
       await mkdir(config.cacheDir, { recursive: true });
       const http = createServer(yoga);
-      server = http;
-      ws = attachGraphQLWs(http, yoga);
       await new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
+        http.once('error', (e) => reject(listenError(e, port, host)));
         http.listen(port, host, () => {
-          http.off('error', reject);
+          http.removeAllListeners('error');
           resolve();
         });
       });
+      server = http;
+      // Attached once listening: a WebSocketServer re-emits the server's listen error, which
+      // without a listener of its own would crash the process with a second stack trace.
+      ws = attachGraphQLWs(http, yoga);
       const bound = (http.address() as AddressInfo).port;
       const shown = host.includes(':') ? `[${host}]` : host;
       logger.info({ port: bound, host }, 'cachegate listening');

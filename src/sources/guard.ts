@@ -8,7 +8,7 @@ import {
   BrokenCircuitError,
   type BulkheadPolicy,
   bulkhead,
-  CircuitBreakerPolicy,
+  type CircuitBreakerPolicy,
   CircuitState,
   ConsecutiveBreaker,
   circuitBreaker,
@@ -82,7 +82,12 @@ function recorded<C>(inner: IBackoffFactory<C>, seen: (ms: number) => void): IBa
   return { next: (c) => wrap(inner.next(c)) };
 }
 
-export function guardSource(source: Source, table: string, kind: string, options: GuardOptions = {}): GuardedSource {
+export function guardSource(
+  source: Source,
+  table: string,
+  kind: string,
+  options: GuardOptions = {},
+): GuardedSource {
   const limit = options.maxConcurrency ?? DEFAULT_SOURCE_CONCURRENCY;
   const slots: BulkheadPolicy = bulkhead(limit, MAX_QUEUED);
   const cfg = options.breaker === undefined ? DEFAULT_BREAKER : options.breaker;

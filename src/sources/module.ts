@@ -107,8 +107,7 @@ async function importModule(file: string, configured: string, tableName: string)
       const mod: UserModule = { fetch: (c['fetch'] as Fetcher).bind(c) };
       if (typeof c['columns'] === 'function')
         mod.columns = (c['columns'] as NonNullable<UserModule['columns']>).bind(c);
-      if (typeof c['ping'] === 'function')
-        mod.ping = (c['ping'] as NonNullable<UserModule['ping']>).bind(c);
+      if (typeof c['ping'] === 'function') mod.ping = (c['ping'] as NonNullable<UserModule['ping']>).bind(c);
       if (typeof c['close'] === 'function')
         mod.close = (c['close'] as NonNullable<UserModule['close']>).bind(c);
       return mod;
