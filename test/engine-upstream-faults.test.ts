@@ -51,7 +51,10 @@ describe('upstream faults through the engine', () => {
     expect((await cache.stats('movies'))[0]?.fetches).toBe(3 + 3 + 8);
     expect(errors[0]).toBeInstanceOf(UpstreamFailedError);
     expect(errors.slice(1).every((e) => e instanceof CircuitOpenError)).toBe(true);
-    expect((errors[9] as CircuitOpenError).details).toMatchObject({ reason: 'CIRCUIT_OPEN', table: 'movies' });
+    expect((errors[9] as CircuitOpenError).details).toMatchObject({
+      reason: 'CIRCUIT_OPEN',
+      table: 'movies',
+    });
   });
 
   it('reports each source, its state and its breaker in health()', async () => {
