@@ -7,7 +7,7 @@
  * Prints req/s, p50/p99, non-2xx, transport errors, GraphQL errors by code, and the server's RSS
  * at start, middle, end and after an idle period. Env (seconds unless noted): LOAD_WARM_S (60),
  * LOAD_MIX_S (60), LOAD_IDLE_S (60), LOAD_CONNECTIONS (200), LOAD_SUBSCRIPTIONS (50),
- * LOAD_UPSTREAM_DELAY_MS (50), LOAD_WARM_IDS (10000).
+ * LOAD_UPSTREAM_DELAY_MS (50), LOAD_WARM_IDS (10000), LOAD_MAX_CONCURRENCY (4, the source's cap).
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -30,6 +30,7 @@ const CONNECTIONS = env('LOAD_CONNECTIONS', 200);
 const SUBSCRIPTIONS = env('LOAD_SUBSCRIPTIONS', 50);
 const DELAY_MS = env('LOAD_UPSTREAM_DELAY_MS', 50);
 const WARM_IDS = env('LOAD_WARM_IDS', 10_000);
+const MAX_CONCURRENCY = env('LOAD_MAX_CONCURRENCY', 4);
 const COLD_SHARE = 0.2;
 const IDS_PER_QUERY = 5;
 
@@ -56,7 +57,7 @@ async function serve(dir: string): Promise<void> {
       tables: {
         movies: {
           typeName: 'Movie',
-          source: { kind: 'module', path: 'slow-source.mjs' },
+          source: { kind: 'module', path: 'slow-source.mjs', maxConcurrency: MAX_CONCURRENCY },
           columns: { title: 'String', year: 'Int', rating: 'Float' },
           batch: { maxSize: 100 },
         },
@@ -262,7 +263,7 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(1))
         .join(
           ' ',
-        )} at the end. ${CONNECTIONS} connections, phases ${WARM_S} s + ${MIX_S} s, ${WARM_IDS} warm ids.`,
+        )} at the end. ${CONNECTIONS} connections, phases ${WARM_S} s + ${MIX_S} s, ${WARM_IDS} warm ids, source.maxConcurrency ${MAX_CONCURRENCY}.`,
       '',
       table([warm, mix]),
       '',
