@@ -3,6 +3,7 @@
  * Nothing here knows GraphQL; the server maps `CacheGateError`s to GraphQLErrors.
  */
 import type { CacheGateError } from './errors.js';
+import type { SourceHealth } from './sources/guard.js';
 import type { Fetcher } from './sources/types.js';
 
 export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
@@ -48,6 +49,13 @@ export interface GetDataOptions {
    * answer comes as soon as they are in the write buffer, visible to every lookup of the process.
    */
   durable?: boolean;
+}
+
+export interface CloseOptions {
+  /** Message of the final event of jobs still running. */
+  reason?: string;
+  /** Longest wait for running work, then again for closing sources (default 5 s each). */
+  graceMs?: number;
 }
 
 /** Per-ID answer of `lookup`: the value of each requested column / dot path. */
@@ -114,6 +122,14 @@ export interface Cache {
   stats(table?: string): Promise<TableStats[]>;
   /** Drops rows past their TTL, expired not-found ids and files no version references. */
   compact(table?: string): Promise<void>;
-  /** Aborts running jobs, waits for in-flight writes, closes sources. */
-  close(): Promise<void>;
+  /**
+   * Readiness of each configured source: a probe within `timeoutMs` (default 2 s) through its
+   * circuit breaker (an open breaker answers `down` without calling the upstream).
+   */
+  health(timeoutMs?: number): Promise<SourceHealth[]>;
+  /**
+   * Ends running jobs (a final FAILED event saying `reason`), aborts upstream calls, waits up to
+   * `graceMs` for in-flight writes, closes sources (again at most `graceMs`).
+   */
+  close(options?: CloseOptions): Promise<void>;
 }

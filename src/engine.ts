@@ -22,6 +22,7 @@ import {
 import { distinct, normalizeIds, parseColumns } from './engine-input.js';
 import type {
   Cache,
+  CloseOptions,
   FetchProgress,
   GetDataOptions,
   LookupResult,
@@ -43,8 +44,8 @@ import { Jobs } from './fetch/jobs.js';
 import { InFlight } from './fetch/single-flight.js';
 import type { ParsedPath } from './json/json-path.js';
 import { CellParseFailure, decodeJsonCell, extractPath } from './json/json-path.js';
-import { createSource } from './sources/index.js';
-import type { Fetcher, Source } from './sources/types.js';
+import { createSource, type GuardedSource, type SourceHealth } from './sources/index.js';
+import type { Fetcher } from './sources/types.js';
 
 export interface CacheOptions {
   /** Test seam passed to every table store: runs before a version is committed. */
@@ -82,7 +83,7 @@ class Engine implements Cache {
   readonly jobs = new Jobs();
   private readonly store: CacheStore;
   private readonly coordinator: Coordinator;
-  private readonly sources = new Map<string, Source>();
+  private readonly sources = new Map<string, GuardedSource>();
   private readonly counters = new Map<string, Counters>();
   private readonly running = new Set<Promise<unknown>>();
   private readonly abort = new AbortController();
@@ -133,7 +134,7 @@ class Engine implements Cache {
     }));
   }
 
-  private source(table: string, cfg: TableConfig): Source | undefined {
+  private source(table: string, cfg: TableConfig): GuardedSource | undefined {
     if (!cfg.source) return undefined;
     let s = this.sources.get(table);
     if (!s) {
@@ -427,18 +428,46 @@ class Engine implements Cache {
     }
   }
 
-  async close(): Promise<void> {
+  async health(timeoutMs = DEFAULT_HEALTH_TIMEOUT_MS): Promise<SourceHealth[]> {
+    const checks: Array<Promise<SourceHealth>> = [];
+    for (const [table, cfg] of Object.entries(this.config.tables)) {
+      const src = this.source(table, cfg);
+      if (src) checks.push(src.health(timeoutMs));
+    }
+    return Promise.all(checks);
+  }
+
+  async close(options: CloseOptions = {}): Promise<void> {
+    const graceMs = options.graceMs ?? DEFAULT_CLOSE_GRACE_MS;
+    // Subscribers hear why their job ended before anything is torn down.
+    this.jobs.interruptAll(
+      options.reason ?? 'the cache was closed before this job finished; run it again (warm)',
+    );
     this.abort.abort(new Error('cache closed'));
-    await Promise.allSettled([...this.running]);
+    // Bounded: an upstream call that ignores its abort signal must not keep close() waiting.
+    await within(Promise.allSettled([...this.running]), graceMs);
     // Rows still in the write buffer are flushed, so a graceful stop loses nothing fetched.
-    await this.store.close();
-    await Promise.allSettled([...this.sources.values()].map((s) => s.close?.()));
+    await within(this.store.close(), graceMs);
+    await within(Promise.allSettled([...this.sources.values()].map((s) => s.close?.())), graceMs);
     this.sources.clear();
   }
 }
 
 function warnBackground(e: Error): void {
   process.emitWarning(`cachegate background write: ${e.message}`, { code: 'CACHEGATE_BACKGROUND' });
+}
+
+const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;
+const DEFAULT_CLOSE_GRACE_MS = 5_000;
+
+/** Waits for `p`, but no longer than `ms`. */
+async function within(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([p, late]);
+  clearTimeout(timer);
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {

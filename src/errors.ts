@@ -85,6 +85,33 @@ export class LimitExceededError extends CacheGateError {
 
 export class UpstreamFailedError extends CacheGateError {
   readonly code = 'UPSTREAM_FAILED';
+  /**
+   * False when the failure says nothing about the upstream's health (a 404, a bad value, an SQL
+   * syntax error): the circuit breaker ignores it, so one poison ID cannot open it for everyone.
+   */
+  outage = true;
+  /** The upstream asked for this pause (HTTP `Retry-After`); the breaker holds calls back that long. */
+  retryAfterMs?: number;
+}
+
+/**
+ * The source's circuit breaker is open: failed at once, without calling the upstream. Not
+ * retried by the fetch loop (a retry within the same request would only fail fast again).
+ */
+export class CircuitOpenError extends UpstreamFailedError {
+  constructor(table: string, retryAt: number) {
+    const retryAfterMs = Math.max(0, retryAt - Date.now());
+    super(
+      `The upstream of table "${table}" is failing, so cachegate stopped calling it for now (circuit open); it tries again in ${Math.ceil(retryAfterMs / 1000)} s, at ${new Date(retryAt).toISOString()}. Retry after that; GET /health/ready shows the state.`,
+      { reason: 'CIRCUIT_OPEN', table, retryAt: new Date(retryAt).toISOString(), retryAfterMs },
+    );
+  }
+}
+
+/** Whether the fetch loop may try `e` again: unexpected errors and upstream failures, not an open circuit. */
+export function isRetryable(e: unknown): boolean {
+  if (!isCacheGateError(e)) return true;
+  return e.code === 'UPSTREAM_FAILED' && !(e instanceof CircuitOpenError);
 }
 
 /**

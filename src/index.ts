@@ -5,4 +5,5 @@ export type { CacheGateConfig, ColumnType, SourceConfig, TableConfig } from './c
 export { type CacheInput, type CacheOptions, createCache } from './engine.js';
 export type * from './engine-types.js';
 export * from './errors.js';
+export type { BreakerState, SourceHealth } from './sources/guard.js';
 export type { FetchContext, Fetcher, Source, SourceResult, SourceRow } from './sources/types.js';

@@ -7,8 +7,10 @@ import { z } from 'zod';
 import { accessKeys } from './access-schema.js';
 import {
   type BatchConfig,
+  type BreakerConfig,
   type ColumnType,
   DEFAULT_BATCH,
+  DEFAULT_BREAKER,
   DEFAULT_NOT_FOUND_TTL_MS,
   DEFAULT_STORE,
   type SourceConfig,
@@ -87,7 +89,41 @@ const positiveInt = z.number().int().positive();
 const name = (what: string) => z.string().regex(GRAPHQL_NAME, `expected ${what} matching ${GRAPHQL_NAME}`);
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 
+const breakerObject = z
+  .strictObject({
+    failures: positiveInt.optional(),
+    halfOpenAfter: duration.optional(),
+    maxHalfOpenAfter: duration.optional(),
+  })
+  .transform(
+    (b): BreakerConfig => ({
+      failures: b.failures ?? DEFAULT_BREAKER.failures,
+      halfOpenAfterMs: b.halfOpenAfter ?? DEFAULT_BREAKER.halfOpenAfterMs,
+      maxHalfOpenAfterMs: b.maxHalfOpenAfter ?? DEFAULT_BREAKER.maxHalfOpenAfterMs,
+    }),
+  );
+// Not z.union: a failed union reports only "Invalid input", hiding which breaker key is wrong.
+const breakerSchema = z.unknown().transform((v, ctx): BreakerConfig | false => {
+  if (v === false) return false;
+  const parsed = breakerObject.safeParse(v);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) {
+    const message =
+      issue.code === 'invalid_type' && issue.path.length === 0
+        ? 'expected false or { failures, halfOpenAfter, maxHalfOpenAfter }'
+        : issue.message;
+    ctx.addIssue({ code: 'custom', path: issue.path, message });
+  }
+  return z.NEVER;
+});
+// Keys every source kind accepts: the concurrency cap and circuit breaker of sources/guard.ts.
+const guardFields = {
+  maxConcurrency: positiveInt.optional(),
+  breaker: breakerSchema.optional(),
+};
+
 const sqlSource = {
+  ...guardFields,
   table: nonEmpty.optional(),
   schema: nonEmpty.optional(),
   query: nonEmpty.optional(),
@@ -109,11 +145,14 @@ const httpSource = z.strictObject({
   idField: nonEmpty.default('id'),
   timeout: duration.optional(),
   maxSize: positiveInt.optional(),
+  healthUrl: nonEmpty.optional(),
+  ...guardFields,
 });
 const moduleSource = z.strictObject({
   kind: z.literal('module'),
   path: nonEmpty,
   maxSize: positiveInt.optional(),
+  ...guardFields,
 });
 
 const sourceSchema = z

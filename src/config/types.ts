@@ -16,7 +16,30 @@ export type {
 /** Column types a table may declare; `ID` and `String` are text, `JSON` is stored as JSON text. */
 export type ColumnType = 'String' | 'ID' | 'Int' | 'Float' | 'Boolean' | 'JSON';
 
-export interface PostgresSourceConfig {
+/** A source's circuit breaker: opens after `failures` consecutive outage failures. */
+export interface BreakerConfig {
+  failures: number;
+  /** First pause before a probe call; doubles (with jitter) while probes fail, up to the max. */
+  halfOpenAfterMs: number;
+  maxHalfOpenAfterMs: number;
+}
+
+/** What every source kind accepts on top of its own keys (applied by `sources/guard.ts`). */
+export interface SourceGuardConfig {
+  /** Upstream calls of this source at once, across all requests and jobs. */
+  maxConcurrency?: number;
+  /** `false` turns the breaker off. */
+  breaker?: BreakerConfig | false;
+}
+
+export const DEFAULT_SOURCE_CONCURRENCY = 4;
+export const DEFAULT_BREAKER: BreakerConfig = {
+  failures: 5,
+  halfOpenAfterMs: 1_000,
+  maxHalfOpenAfterMs: 30_000,
+};
+
+export interface PostgresSourceConfig extends SourceGuardConfig {
   kind: 'postgres';
   url: string;
   /** Either `table` (+ `idColumn`) or `query` taking the ID array as `$1`. */
@@ -26,7 +49,7 @@ export interface PostgresSourceConfig {
   idColumn: string;
 }
 
-export interface PgliteSourceConfig {
+export interface PgliteSourceConfig extends SourceGuardConfig {
   kind: 'pglite';
   /** Folder of the embedded database; in memory when absent. */
   dataDir?: string;
@@ -38,7 +61,7 @@ export interface PgliteSourceConfig {
   init?: string;
 }
 
-export interface HttpSourceConfig {
+export interface HttpSourceConfig extends SourceGuardConfig {
   kind: 'http';
   /** URL template: `{ids}` is replaced by the comma-joined, URL-encoded IDs, `{columns}` likewise. */
   url: string;
@@ -50,9 +73,11 @@ export interface HttpSourceConfig {
   idField: string;
   timeoutMs?: number;
   maxSize?: number;
+  /** Requested by the readiness check (`GET /health/ready`); the URL with no IDs when absent. */
+  healthUrl?: string;
 }
 
-export interface ModuleSourceConfig {
+export interface ModuleSourceConfig extends SourceGuardConfig {
   kind: 'module';
   /** Path (relative to the config file) of a module exporting `fetch(ids, columns, ctx)`. */
   path: string;

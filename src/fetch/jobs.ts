@@ -28,6 +28,7 @@ export class Jobs implements JobRegistry {
   private readonly keepFinishedMs: number;
   private readonly keepFailedIds: number;
   private readonly now: () => number;
+  private readonly interrupted = new Set<string>();
 
   constructor(options: JobsOptions = {}) {
     // Every open subscription is a listener; the default cap of 10 would warn spuriously.
@@ -53,7 +54,22 @@ export class Jobs implements JobRegistry {
     return () => this.emitter.off('progress', listener);
   }
 
+  /**
+   * Ends every running job with a FAILED event saying why (shutdown), so subscribers get a final
+   * event while their sockets are still open; later events of those jobs are dropped.
+   */
+  interruptAll(message: string): number {
+    const running = [...this.running.values()];
+    for (const e of running) {
+      this.publish({ ...e, status: 'FAILED', etaMs: 0, message });
+      this.interrupted.add(e.jobId);
+    }
+    return running.length;
+  }
+
   publish(event: FetchProgress): void {
+    // Progress is a state: a job ended by interruptAll stays ended, whatever its batches report.
+    if (this.interrupted.has(event.jobId)) return;
     if (event.status === 'RUNNING') {
       // A late RUNNING event of a job already finished must not bring it back to life.
       if (!this.finished.has(event.jobId)) this.running.set(event.jobId, event);

@@ -1,6 +1,6 @@
 /** Runs one upstream call with a timeout, retrying failures with exponential backoff and jitter. */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isCacheGateError } from '../errors.js';
+import { isRetryable } from '../errors.js';
 
 export interface RetryPolicy {
   retries: number;
@@ -42,9 +42,8 @@ export async function withRetry<T>(
     try {
       return await Promise.race([fn(ctl.signal, attempt), timeout, aborted]);
     } catch (e) {
-      // Our own errors (unknown column, type conflict) would fail the same way again.
-      if (outer.aborted || attempt > policy.retries || (isCacheGateError(e) && e.code !== 'UPSTREAM_FAILED'))
-        throw e;
+      // Our own errors (unknown column, type conflict, open circuit) would fail the same way again.
+      if (outer.aborted || attempt > policy.retries || !isRetryable(e)) throw e;
       // Capped at 30 s so a long retry chain still ends within a few minutes.
       const delay = Math.min(30_000, policy.backoffMs * 2 ** (attempt - 1)) * (0.5 + Math.random());
       await sleep(delay, undefined, { signal: outer }).catch(() => undefined);

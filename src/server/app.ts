@@ -12,6 +12,7 @@ import { type Logger, pino } from 'pino';
 import type { CacheGateConfig } from '../config/types.js';
 import { createCache } from '../engine.js';
 import type { Cache } from '../engine-types.js';
+import { ConfigError } from '../errors.js';
 import { buildSchema, planSchema } from '../schema/index.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { guardRootFields } from './auth/guard-fields.js';
@@ -31,6 +32,7 @@ import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { type Limits, useLimits } from './plugins/use-limits.js';
 import { useMetrics } from './plugins/use-metrics.js';
+import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
@@ -50,6 +52,8 @@ export interface AppOptions {
   insecure?: boolean;
   /** Where NODE_ENV is read (production defaults, `exposure.ts`); `process.env` by default. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Longest wait, at each step of stop(), for requests, jobs and sources to end (default 5 s). */
+  stopGraceMs?: number;
 }
 
 export type CacheGateYoga = YogaServerInstance<Record<string, unknown>, ServerContext>;
@@ -65,8 +69,62 @@ export interface App {
 
 /** In-flight HTTP requests get this long to finish on stop before their sockets are cut. */
 const STOP_GRACE_MS = 5_000;
+/** The final event of a job that shutdown interrupted. */
+const STOPPED_MESSAGE =
+  'the server stopped before this job finished; ids not yet fetched were not cached: run warm again once it is back';
 
 // yoga's logger calls (`logger.error(err)`, `logger.debug('...')`) map onto pino's methods.
+/**
+ * Lets events published just now (the final events of interrupted jobs) reach the sockets: the
+ * in-process pub/sub delivers within the current microtask chain, Redis needs a round trip.
+ */
+async function deliverPending(viaRedis: boolean): Promise<void> {
+  await new Promise<void>((resolve) => setImmediate(resolve));
+  if (viaRedis) await new Promise<void>((resolve) => setTimeout(resolve, 100));
+}
+
+/** A listen failure as one line that says what to do (the CLI prints ConfigError messages as they are). */
+function listenError(e: NodeJS.ErrnoException, port: number, host: string): Error {
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  switch (e.code) {
+    case 'EADDRINUSE':
+      return new ConfigError(
+        `port ${port} is in use: another process listens on ${where}. Stop it, or choose another port with --port (0 picks a free one).`,
+        { port, host },
+        { cause: e },
+      );
+    case 'EACCES':
+      return new ConfigError(
+        `port ${port} needs privileges on this system: choose a port above 1023 with --port.`,
+        { port, host },
+        { cause: e },
+      );
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+      return new ConfigError(
+        `cannot listen on ${where}: ${host} is not an address of this machine. Check --host.`,
+        { port, host },
+        { cause: e },
+      );
+    default:
+      return e;
+  }
+}
+
+async function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  const done = p.then(
+    () => true as const,
+    () => true as const,
+  );
+  const settled = await Promise.race([done, late]);
+  clearTimeout(timer);
+  return settled;
+}
+
 function yogaLogger(logger: Logger) {
   const at =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
@@ -135,6 +193,7 @@ export function buildApp(options: AppOptions): App {
       ...(exposure.introspection ? [] : [useDisableIntrospection()]),
       ...(exposure.suggestions ? [] : [useHideSuggestions()]),
       useHealth(config.cacheDir),
+      useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useLimits(options.limits),
       useErrorMapping(),
@@ -144,6 +203,7 @@ export function buildApp(options: AppOptions): App {
   let server: Server | undefined;
   let ws: WsHandle | undefined;
   let stopping: Promise<void> | undefined;
+  const graceMs = options.stopGraceMs ?? STOP_GRACE_MS;
 
   return {
     yoga,
@@ -155,18 +215,20 @@ export function buildApp(options: AppOptions): App {
       // Sources such as PGlite keep their data under the cache folder and do not create parents.
       await mkdir(config.cacheDir, { recursive: true });
       const http = createServer(yoga);
+      await new Promise<void>((resolve, reject) => {
+        http.once('error', (e) => reject(listenError(e, port, host)));
+        http.listen(port, host, () => {
+          http.removeAllListeners('error');
+          resolve();
+        });
+      });
       server = http;
+      // Attached once listening: a WebSocketServer re-emits the server's listen error, which
+      // without a listener of its own would crash the process with a second stack trace.
       ws = attachGraphQLWs(http, yoga, {
         authenticator,
         origins,
         onRefused: (reason) => logger.warn({ reason }, 'websocket refused'),
-      });
-      await new Promise<void>((resolve, reject) => {
-        http.once('error', reject);
-        http.listen(port, host, () => {
-          http.off('error', reject);
-          resolve();
-        });
       });
       const bound = (http.address() as AddressInfo).port;
       const shown = host.includes(':') ? `[${host}]` : host;
@@ -175,18 +237,28 @@ export function buildApp(options: AppOptions): App {
     },
     stop() {
       stopping ??= (async () => {
-        await ws?.close();
-        if (server !== undefined) {
-          const http = server;
-          const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-          http.closeIdleConnections();
-          const timer = setTimeout(() => http.closeAllConnections(), STOP_GRACE_MS);
-          await closed;
-          clearTimeout(timer);
+        const http = server;
+        // No new connections; idle keep-alive sockets close now, busy ones once answered.
+        const httpClosed = new Promise<void>((resolve) => (http ? http.close(() => resolve()) : resolve()));
+        http?.closeIdleConnections();
+        // Jobs end and upstream calls abort first: a request stuck on a hung upstream (or on a
+        // claim of another request's job) answers now, and subscribers get the final event.
+        const cacheClosed = cache.close({ reason: STOPPED_MESSAGE, graceMs });
+        const finished = (async () => {
+          await deliverPending(options.redisUrl !== undefined);
+          await ws?.close();
+          const cut = setTimeout(() => http?.closeAllConnections(), graceMs);
+          await httpClosed;
+          clearTimeout(cut);
+          stopMetrics();
+          await bridge.close();
+          await cacheClosed;
+        })();
+        // Whatever hangs (a socket, Redis, a source's close), stop() ends within this bound.
+        if (!(await settlesWithin(finished, graceMs * 3))) {
+          http?.closeAllConnections();
+          logger.warn({ boundMs: graceMs * 3 }, 'stop: gave up waiting for requests, jobs or sources');
         }
-        stopMetrics();
-        await bridge.close();
-        await cache.close();
         logger.info('cachegate stopped');
       })();
       return stopping;

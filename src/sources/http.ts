@@ -34,9 +34,16 @@ export function createHttpSource(cfg: HttpSourceConfig, tableName: string): Sour
       const res = await fetch(url, init);
       body = await res.text();
       if (!res.ok) {
-        throw fail(
+        const status = Object.assign(new Error(`HTTP ${res.status}`), { code: `HTTP_${res.status}` });
+        const err = fail(
           `answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}; check the URL and that the service is up`,
+          status,
         );
+        // A 4xx other than 429 is about this request (a bad ID), not about the service's health.
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) err.outage = false;
+        const pause = retryAfterMs(res.headers.get('retry-after'));
+        if ((res.status === 429 || res.status === 503) && pause !== undefined) err.retryAfterMs = pause;
+        throw err;
       }
     } catch (e) {
       if (e instanceof UpstreamFailedError) throw e;
@@ -74,8 +81,40 @@ export function createHttpSource(cfg: HttpSourceConfig, tableName: string): Sour
     });
   };
 
-  const source: Source = { fetch: fetchRows };
+  const ping = async (signal: AbortSignal): Promise<void> => {
+    const url = cfg.healthUrl ?? cfg.url.replaceAll('{ids}', '').replaceAll('{columns}', '');
+    let res: Response;
+    try {
+      res = await fetch(url, { method: 'GET', signal, headers: { ...cfg.headers } });
+      await res.body?.cancel();
+    } catch (e) {
+      throw new UpstreamFailedError(
+        `HTTP source for table "${tableName}" could not be reached: ${networkReason(e)}.`,
+        { table: tableName },
+        { cause: e },
+      );
+    }
+    // Any answer but a server error means the service is there (an empty ID list may be a 400).
+    if (res.status >= 500 || res.status === 429) {
+      throw new UpstreamFailedError(
+        `HTTP source for table "${tableName}" answered HTTP ${res.status} to the readiness check.`,
+        { table: tableName },
+        { cause: Object.assign(new Error(`HTTP ${res.status}`), { code: `HTTP_${res.status}` }) },
+      );
+    }
+  };
+
+  const source: Source = { fetch: fetchRows, ping };
   return cfg.maxSize === undefined ? source : { ...source, maxBatchSize: cfg.maxSize };
+}
+
+/** `Retry-After` as milliseconds: delay-seconds or an HTTP date (RFC 9110 §10.2.3). */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
 function joinEncoded(values: readonly string[]): string {

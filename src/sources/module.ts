@@ -8,6 +8,7 @@ import type { FetchContext, Fetcher, Source, SourceResult } from './types.js';
 interface UserModule {
   fetch: Fetcher;
   columns?: () => Promise<string[] | undefined>;
+  ping?: (signal: AbortSignal) => Promise<void>;
   close?: () => Promise<void>;
 }
 
@@ -61,6 +62,19 @@ export function createModuleSource(cfg: ModuleSourceConfig, tableName: string, b
       const mod = await load();
       return mod.columns ? mod.columns() : undefined;
     },
+    // Ready once the module imports, and its own `ping(signal)` (if it exports one) resolves.
+    ping: async (signal) => {
+      const mod = await load();
+      try {
+        await mod.ping?.(signal);
+      } catch (e) {
+        throw new UpstreamFailedError(
+          `Module source "${cfg.path}" of table "${tableName}" failed its ping: ${e instanceof Error ? e.message : String(e)}`,
+          { table: tableName },
+          { cause: e },
+        );
+      }
+    },
     close: async () => {
       // Never import a module only to close it.
       const mod = await loaded?.catch(() => undefined);
@@ -93,6 +107,7 @@ async function importModule(file: string, configured: string, tableName: string)
       const mod: UserModule = { fetch: (c['fetch'] as Fetcher).bind(c) };
       if (typeof c['columns'] === 'function')
         mod.columns = (c['columns'] as NonNullable<UserModule['columns']>).bind(c);
+      if (typeof c['ping'] === 'function') mod.ping = (c['ping'] as NonNullable<UserModule['ping']>).bind(c);
       if (typeof c['close'] === 'function')
         mod.close = (c['close'] as NonNullable<UserModule['close']>).bind(c);
       return mod;

@@ -134,6 +134,9 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
     fetch,
     maxBatchSize: SQL_MAX_BATCH_SIZE,
     columns: async () => (await tableInfo()).columns,
+    ping: async (signal) => {
+      await run('SELECT 1', [], signal);
+    },
   };
   if (opts.close) source.close = opts.close;
   return source;
@@ -197,11 +200,15 @@ function wrapError(e: unknown, opts: SqlSourceOptions, signal?: AbortSignal): Er
   const message = scrub(typeof err.message === 'string' ? err.message : String(e));
   const code = typeof err.code === 'string' ? err.code : '';
   const sqlState = /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : code ? ` (${code})` : '';
-  return new UpstreamFailedError(
+  const failure = new UpstreamFailedError(
     `Query for table "${tableName}" failed on ${upstream}: ${message}${sqlState}. ${hint(code, opts)}`,
     { table: tableName },
     { cause: e },
   );
+  // Data (22), constraint (23) and syntax/undefined-object (42) errors come from one statement or
+  // one value, not from a database that is down: the circuit breaker must not count them.
+  if (/^(22|23|42)/.test(code)) failure.outage = false;
+  return failure;
 }
 
 function hint(code: string, opts: SqlSourceOptions): string {

@@ -33,5 +33,7 @@ export interface Source {
   readonly maxBatchSize?: number;
   /** Columns the source can serve, when it can tell (used to reject unknown columns early). */
   columns?(): Promise<string[] | undefined>;
+  /** Cheapest call that proves the upstream answers (readiness); rejects when it does not. */
+  ping?(signal: AbortSignal): Promise<void>;
   close?(): Promise<void>;
 }
