@@ -9,7 +9,15 @@ import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import type { SourceRow } from '../sources/types.js';
 import { fsyncDir } from './atomic-file.js';
-import { type ColumnSpec, coerceColumn, dtypeOf, inferType, type LogicalType } from './column-types.js';
+import {
+  type ColumnSpec,
+  coerceColumn,
+  dtypeOf,
+  inferType,
+  type LogicalType,
+  toRecords,
+  toSeries,
+} from './column-types.js';
 import {
   alignToSchema,
   emptyPart,
@@ -172,7 +180,7 @@ export class TableStore {
     if (unknown.length > 0)
       found = found.withColumns(...unknown.map((c) => pl.lit(null).cast(pl.String).alias(c)));
     const frame = found;
-    return { frame: () => frame, records: () => frame.toRecords(), missing, notFound };
+    return { frame: () => frame, records: () => toRecords(frame, m.schema), missing, notFound };
   }
 
   /** The small-lookup path: plain JS over each part's index, no polars call once it is built. */
@@ -193,7 +201,11 @@ export class TableStore {
       const part = slot === undefined ? undefined : bySlot.get(slot);
       if (!part) continue;
       const index = this.opts.memory.index(part.file, await this.loadRaw(part));
-      const cols = columns.map((c) => ({ c, values: index.column(c), at: index.column(tsCol(c)) }));
+      const cols = columns.map((c) => ({
+        c,
+        values: index.column(c, m.schema[c]),
+        at: index.column(tsCol(c), 'float'),
+      }));
       for (const id of slotIds) {
         const row = index.rows.get(id);
         if (row === undefined) continue;
@@ -220,11 +232,10 @@ export class TableStore {
             pl.String,
           ),
           ...columns.map((c) => {
-            const t = m.schema[c];
-            return pl.Series(
+            return toSeries(
               c,
+              m.schema[c] ?? 'string',
               records.map((r) => r[c]),
-              t ? dtypeOf(t) : pl.String,
             );
           }),
         ]),
@@ -388,13 +399,8 @@ export class TableStore {
   }
 
   private incomingFrame(batch: BatchWrite, schema: TableSchema): pl.DataFrame {
-    const series: pl.Series[] = [
-      pl.Series(
-        'id',
-        batch.rows.map((r) => String(r['id'])),
-        pl.String,
-      ),
-    ];
+    const ids = batch.rows.map((r) => String(r['id']));
+    const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
     for (const c of batch.columns) {
       const spec: ColumnSpec = { type: schema[c]!, idLike: this.opts.declared?.[c]?.idLike ?? false };
       const values = coerceColumn(
@@ -402,8 +408,9 @@ export class TableStore {
         c,
         spec,
         batch.rows.map((r) => r[c]),
+        ids,
       );
-      series.push(pl.Series(c, values, dtypeOf(spec.type)));
+      series.push(toSeries(c, spec.type, values));
     }
     const at = new Float64Array(batch.rows.length).fill(batch.fetchedAt);
     for (const c of batch.columns) series.push(pl.Series(tsCol(c), at, pl.Float64));
