@@ -155,27 +155,25 @@ function idToString(v: unknown): string {
 
 const OID = { int8: 20, numeric: 1700, json: 114, jsonb: 3802, date: 1082 } as const;
 
-/** Makes pg and PGlite agree: JSON parsed, int8/numeric as numbers, dates as ISO strings. */
+/**
+ * Makes pg and PGlite agree: JSON parsed; int8 as its decimal text whatever its size (a BigInt
+ * column takes it exactly, and a column's values do not change kind at 2^53); numeric as its text
+ * (its precision is the point of it: declare it String); timestamps as ISO 8601 UTC text; dates
+ * as `YYYY-MM-DD`.
+ */
 export function normalizeValue(v: unknown, oid?: number): unknown {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) return null;
+    // An invalid Date is left for the column type to refuse, never turned into a cached null.
+    if (Number.isNaN(v.getTime())) return v;
     return oid === OID.date ? v.toISOString().slice(0, 10) : v.toISOString();
   }
   if (typeof v === 'string') {
-    if (oid === OID.int8) {
-      const n = Number(v);
-      return Number.isSafeInteger(n) ? n : v;
-    }
-    if (oid === OID.numeric) {
-      const n = Number(v);
-      // NaN and ±Infinity are valid numerics but not JSON numbers: keep their text.
-      return Number.isFinite(n) ? n : v;
-    }
     if (oid === OID.json || oid === OID.jsonb) return JSON.parse(v);
     return v;
   }
+  if (typeof v === 'number' && (oid === OID.int8 || oid === OID.numeric)) return String(v);
   if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
   if (Array.isArray(v)) return v.map((x) => normalizeValue(x));
   return v;
