@@ -108,6 +108,14 @@ function describe(v: unknown): string {
   return typeof v;
 }
 
+/** `describe`, with the likely cause when decimal text meets a number column. */
+function describeFor(type: LogicalType, v: unknown): string {
+  if ((type === 'int' || type === 'float') && typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v)) {
+    return 'decimal text (PostgreSQL int8 and numeric arrive as text: declare int8 BigInt and numeric String)';
+  }
+  return describe(v);
+}
+
 /** A short, JSON-safe rendering of a refused value for messages and `extensions.value`. */
 export function showValue(v: unknown, max = 80): string {
   let text: string;
@@ -264,7 +272,7 @@ export function coerceColumn(
       continue;
     }
     const ok = coerceValue(spec, v);
-    if (ok === undefined) throw new TypeConflictError(table, column, spec.type, describe(v));
+    if (ok === undefined) throw new TypeConflictError(table, column, spec.type, describeFor(spec.type, v));
     if (ok instanceof Refusal) {
       const id = ids?.[i];
       const at = id === undefined ? { row: i } : { id };
