@@ -110,7 +110,13 @@ describe('getData', () => {
     expect(res.rows.size).toBe(0);
     expect(res.errors.get('2')).toMatchObject({
       code: 'UPSTREAM_FAILED',
-      details: { reason: 'VALUE_REFUSED', table: 'movies', column: 'details', id: '2', value: '"{\\"broken\\": "' },
+      details: {
+        reason: 'VALUE_REFUSED',
+        table: 'movies',
+        column: 'details',
+        id: '2',
+        value: '"{\\"broken\\": "',
+      },
     });
     expect(res.errors.get('3')).toBe(res.errors.get('2'));
     expect(res.cellErrors.size).toBe(0);

@@ -153,7 +153,50 @@ function idToString(v: unknown): string {
   return String(v);
 }
 
-const OID = { int8: 20, numeric: 1700, json: 114, jsonb: 3802, date: 1082 } as const;
+const OID = {
+  int8: 20,
+  numeric: 1700,
+  json: 114,
+  jsonb: 3802,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+} as const;
+
+// PostgreSQL's text output of timestamp / timestamptz in the default ISO DateStyle.
+const PG_TIMESTAMP =
+  /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/**
+ * A timestamp's text as a Date; without an offset (`timestamp`) it is read as UTC, never as the
+ * server's local time. Anything else (`infinity`, BC years) stays text for the column type to
+ * judge. Our own parser because the drivers' disagree: PGlite reads `0001-01-01` as 2001 and
+ * `timestamp` in local time; pg reads `timestamp` in local time.
+ */
+export function parsePgTimestamp(text: string): Date | string {
+  const m = PG_TIMESTAMP.exec(text);
+  if (!m) return text;
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om, os] = m;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), Number((frac ?? '').slice(0, 3).padEnd(3, '0')));
+  const offsetS = sign
+    ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0))
+    : 0;
+  return new Date(date.getTime() - offsetS * 1000);
+}
+
+/**
+ * Type parsers for one client or query (never installed globally, which would change `pg` for the
+ * whole process): dates stay `YYYY-MM-DD` text (pg makes local midnight of them, a day off east
+ * of Greenwich), timestamps are read by `parsePgTimestamp`.
+ */
+export const TEMPORAL_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
+  [OID.date]: (text) => text,
+  [OID.timestamp]: parsePgTimestamp,
+  [OID.timestamptz]: parsePgTimestamp,
+};
 
 /**
  * Makes pg and PGlite agree: JSON parsed; int8 as its decimal text whatever its size (a BigInt

@@ -22,7 +22,13 @@ const INT64_MAX = '9223372036854775807';
 const INT64_MIN = '-9223372036854775808';
 
 const coerce = (type: LogicalType, values: unknown[], spec: Partial<ColumnSpec> = {}) =>
-  coerceColumn('t', 'c', { type, ...spec }, values, values.map((_, i) => `id${i}`));
+  coerceColumn(
+    't',
+    'c',
+    { type, ...spec },
+    values,
+    values.map((_, i) => `id${i}`),
+  );
 
 /** The error `coerce` throws for one value. */
 function refusal(type: LogicalType, value: unknown): unknown {
@@ -223,7 +229,9 @@ describe('toOutputValue', () => {
   it('serves BigInt, DateTime and Date as text and leaves the other types as stored', () => {
     expect(toOutputValue('bigint', BEYOND_2_53)).toBe(BEYOND_2_53);
     expect(toOutputValue('bigint', 5n)).toBe('5');
-    expect(toOutputValue('datetime', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)))).toBe('2024-01-02T03:04:05.006Z');
+    expect(toOutputValue('datetime', new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 6)))).toBe(
+      '2024-01-02T03:04:05.006Z',
+    );
     expect(toOutputValue('datetime', 0)).toBe('1970-01-01T00:00:00.000Z');
     expect(toOutputValue('date', new Date(Date.UTC(2024, 0, 2)))).toBe('2024-01-02');
     expect(toOutputValue('date', -1)).toBe('1969-12-31');
