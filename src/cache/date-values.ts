@@ -20,13 +20,20 @@ function inRange(ms: number): boolean {
 
 /** UTC ms of a calendar date and time, or undefined when a field is out of its range (Feb 30). */
 function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): number | undefined {
-  if (mo < 1 || mo > 12 || d < 1 || h > 23 || mi > 59 || s > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(y, mo - 1, d);
-  date.setUTCHours(h, mi, s, ms);
-  // Date.UTC rolls Feb 30 over to Mar 2; a calendar date that moved was not a real one.
-  return date.getUTCDate() === d && date.getUTCMonth() === mo - 1 ? date.getTime() : undefined;
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 59) return undefined;
+  let t = Date.UTC(y, mo - 1, d, h, mi, s, ms);
+  // Date.UTC maps years 0–99 to 1900–1999.
+  if (y < 100) {
+    const date = new Date(t);
+    date.setUTCFullYear(y);
+    t = date.getTime();
+  }
+  // Date.UTC rolls Feb 30 over to Mar 1; a calendar date that moved was not a real one.
+  return new Date(t).getUTCDate() === d ? t : undefined;
 }
+
+// The form `toISOString()` writes, which the SQL sources send: parsed natively.
+const CANONICAL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 /**
  * Epoch ms of an ISO 8601 date-time, or undefined when it is not one (or outside 0001–9999).
@@ -35,6 +42,11 @@ function utcMs(y: number, mo: number, d: number, h = 0, mi = 0, s = 0, ms = 0): 
  * Digits past milliseconds are truncated: the column holds milliseconds.
  */
 export function parseDateTime(text: string): number | undefined {
+  if (text.length === 24 && CANONICAL.test(text)) {
+    const ms = Date.parse(text);
+    // V8 rolls Feb 30 (and 24:00) over into the next day: a day that moved was not a real one.
+    if (!Number.isNaN(ms) && new Date(ms).getUTCDate() === Number(text.slice(8, 10))) return checked(ms);
+  }
   const m = DATE_TIME.exec(text.trim());
   if (!m) {
     const d = DATE_ONLY.exec(text.trim());

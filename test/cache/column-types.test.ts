@@ -241,3 +241,16 @@ describe('toOutputValue', () => {
     expect(toOutputValue('bigint', undefined)).toBeNull();
   });
 });
+
+describe('DateTime text in the canonical toISOString form (the fast path)', () => {
+  it.each([
+    '2024-02-30T00:00:00.000Z',
+    '2023-02-29T12:00:00.000Z',
+    '2024-02-29T24:00:00.000Z',
+    '2024-02-29T23:60:00.000Z',
+    '2024-02-29T23:59:60.000Z',
+    '2024-13-01T00:00:00.000Z',
+  ])('refuses %s', (text) => {
+    expect(refusal('datetime', text)).toBeInstanceOf(ValueRefusedError);
+  });
+});
