@@ -264,7 +264,7 @@ class Engine implements Cache {
     const declared = r.cfg.columns ?? {};
     const types = new Map<string, LogicalType>(
       r.paths.flatMap((p) => {
-        const t = declared[p.column];
+        const t = Object.hasOwn(declared, p.column) ? declared[p.column] : undefined;
         return t === undefined ? [] : [[p.column, logicalOf(t)] as const];
       }),
     );
