@@ -7,7 +7,13 @@ import { setMaxListeners } from 'node:events';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type pl from 'nodejs-polars';
-import { type ColumnSpec, logicalOf } from './cache/column-types.js';
+import {
+  type ColumnSpec,
+  inferType,
+  type LogicalType,
+  logicalOf,
+  toOutputValue,
+} from './cache/column-types.js';
 import { buildResultFrame, type OutputColumn } from './cache/result-frame.js';
 import { CacheStore } from './cache/store.js';
 import type { TableStore } from './cache/table-store.js';
@@ -266,10 +272,12 @@ class Engine implements Cache {
     const r = await this.resolve(table, unique, columns, options);
     const rows = new Map<string, RowValues>();
     const cellErrors = new Map<string, Map<string, CacheGateError>>();
-    const json = new Set(
-      Object.entries(r.cfg.columns ?? {})
-        .filter(([, t]) => t === 'JSON')
-        .map(([c]) => c),
+    const declared = r.cfg.columns ?? {};
+    const types = new Map<string, LogicalType>(
+      r.paths.flatMap((p) => {
+        const t = Object.hasOwn(declared, p.column) ? declared[p.column] : undefined;
+        return t === undefined ? [] : [[p.column, logicalOf(t)] as const];
+      }),
     );
     for (const rec of r.found.records()) {
       const id = rec['id'] as string;
@@ -278,12 +286,14 @@ class Engine implements Cache {
         try {
           const cell = path.column === 'id' ? id : rec[path.column];
           // Whole JSON columns come back decoded for the GraphQL JSON scalar.
+          const type = types.get(path.column);
           values[path.raw] =
             path.steps.length > 0
               ? extractPath(cell, path.steps)
-              : json.has(path.column)
+              : type === 'json'
                 ? decodeJsonCell(cell)
-                : (cell ?? null);
+                : // BigInt, DateTime and Date become text; an undeclared column by what it holds.
+                  toOutputValue(type ?? inferType(cell) ?? 'string', cell);
         } catch (e) {
           if (!(e instanceof CellParseFailure)) throw e;
           values[path.raw] = null;

@@ -138,6 +138,30 @@ export class ForbiddenError extends CacheGateError {
   readonly code = 'FORBIDDEN';
 }
 
+/**
+ * A value of the right kind that the column's type cannot hold (NaN in a Float, 3,000,000,000 in
+ * an Int, text that is not JSON in a JSON column…). Refused at fetch time so it is never cached:
+ * the whole batch fails, as an upstream failure with `reason: VALUE_REFUSED` beside it.
+ */
+export class ValueRefusedError extends CacheGateError {
+  readonly code = 'UPSTREAM_FAILED';
+  constructor(
+    table: string,
+    column: string,
+    /** The row's id; undefined when the caller only knows its position (`row`). */
+    at: { id: string } | { row: number },
+    type: string,
+    value: string,
+    why: string,
+  ) {
+    const where = 'id' in at ? `id ${JSON.stringify(at.id)}` : `row ${at.row} of the batch`;
+    super(
+      `Value refused in table "${table}", column "${column}" (${type}), ${where}: ${value} ${why}. Nothing of this batch was cached. Fix the value upstream or change the column's type in the config, then fetch again.`,
+      { reason: 'VALUE_REFUSED', table, column, ...at, type, value },
+    );
+  }
+}
+
 export class ConfigError extends CacheGateError {
   readonly code = 'CONFIG_INVALID';
 }

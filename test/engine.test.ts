@@ -1,7 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { JsonParseError } from '../src/errors.js';
 import type { Fetcher } from '../src/sources/types.js';
 import { testCache as createCache } from './helpers/cache.js';
 import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
@@ -104,20 +103,30 @@ describe('getData', () => {
     });
   });
 
-  it('reports invalid JSON for that cell only, naming table, id and column', async () => {
-    const { cache } = await newCache({ movies: { columns: { details: 'JSON' } } });
+  it('refuses text that is not JSON at fetch time: that batch is not cached, earlier rows stay', async () => {
+    const { cache } = await newCache({ movies: { columns: { details: 'JSON' }, batch: { retries: 0 } } });
     const fetcher: Fetcher = async (ids) =>
       ids.map((id) => ({ id, details: id === '2' ? '{"broken": ' : '{"a": 1}' }));
-    const res = await cache.lookup('movies', ['1', '2', '3'], ['details.a'], { fetcher });
-    expect(res.rows.get('1')).toEqual({ 'details.a': 1 });
-    expect(res.rows.get('3')).toEqual({ 'details.a': 1 });
-    expect(res.cellErrors.get('2')?.get('details.a')).toBeInstanceOf(JsonParseError);
-    expect(res.cellErrors.size).toBe(1);
-    const err = await cache
-      .getData('movies', ['1', '2'], ['details.a'], { fetcher })
-      .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(JsonParseError);
-    expect((err as JsonParseError).message).toMatch(/"details" of id "2" in table "movies"/);
+    expect((await cache.lookup('movies', ['1'], ['details.a'], { fetcher })).rows.get('1')).toEqual({
+      'details.a': 1,
+    });
+    const res = await cache.lookup('movies', ['2', '3'], ['details.a'], { fetcher });
+    expect(res.rows.size).toBe(0);
+    expect(res.errors.get('2')).toMatchObject({
+      code: 'UPSTREAM_FAILED',
+      details: {
+        reason: 'VALUE_REFUSED',
+        table: 'movies',
+        column: 'details',
+        id: '2',
+        value: '"{\\"broken\\": "',
+      },
+    });
+    expect(res.errors.get('3')).toBe(res.errors.get('2'));
+    expect(res.cellErrors.size).toBe(0);
+    expect((await cache.stats('movies'))[0]?.rows).toBe(1);
+    const df = await cache.getData('movies', ['1'], ['details.a'], { fetcher });
+    expect(df.toRecords()).toEqual([{ id: '1', 'details.a': 1 }]);
   });
 
   it('answers each distinct id once, in order of first appearance, and validates ids', async () => {

@@ -9,7 +9,7 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
-import { dtypeOf } from './column-types.js';
+import { readValues, toSeries } from './column-types.js';
 import { CommitConflict } from './commit.js';
 import { readDelta } from './delta-io.js';
 import { emptyPart, idFrame, joinById, type TableSchema, tsCol } from './frames.js';
@@ -137,7 +137,7 @@ async function deltaRows(ctx: CompactContext, m: Manifest): Promise<Overlay> {
   const { index, files } = ctx.index();
   if (files.size === m.deltas.length && m.deltas.every((d) => files.has(d.file))) return index;
   const overlay = new Overlay();
-  for (const d of m.deltas) await readDelta(ctx.dir, d.file, overlay);
+  for (const d of m.deltas) await readDelta(ctx.dir, d.file, m.schema, overlay);
   return overlay;
 }
 
@@ -148,7 +148,7 @@ function rowsOf(df: pl.DataFrame, schema: TableSchema): Map<string, OverlayRow> 
   const ids = df.getColumn('id').toArray() as string[];
   const cols = Object.keys(schema).map((c) => ({
     c,
-    values: df.getColumn(c).toArray() as unknown[],
+    values: readValues(df.getColumn(c), schema[c]),
     at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
   }));
   ids.forEach((id, i) => {
@@ -174,10 +174,10 @@ function partFrame(rows: ReadonlyArray<[string, OverlayRow]>, schema: TableSchem
       pl.String,
     ),
     ...cols.map((c) =>
-      pl.Series(
+      toSeries(
         c,
+        schema[c]!,
         rows.map(([, r]) => (r.at[c] === undefined ? null : (r.values[c] ?? null))),
-        dtypeOf(schema[c]!),
       ),
     ),
     ...cols.map((c) =>

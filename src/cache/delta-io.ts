@@ -4,7 +4,7 @@
  * tombstone stamps). Read back into an Overlay, they merge with the base by the newest stamp.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf } from './column-types.js';
+import { readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol } from './frames.js';
 import type { Overlay, OverlayRow } from './overlay.js';
 import { encodeParquet, readPartFile } from './part-io.js';
@@ -38,7 +38,7 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
     del.push(r.del ?? null);
   }
   const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
-  for (const c of columns) series.push(pl.Series(c, values.get(c)!, dtypeOf(schema[c] ?? 'string')));
+  for (const c of columns) series.push(toSeries(c, schema[c] ?? 'string', values.get(c)!));
   for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!, pl.Float64));
   series.push(
     pl.Series(OK_COL, ok, pl.Float64),
@@ -53,7 +53,12 @@ export function encodeDelta(rows: ReadonlyMap<string, OverlayRow>, schema: Table
 }
 
 /** Reads a delta file into `into` (merging by stamp with what it holds). */
-export async function readDelta(dir: string, file: string, into: Overlay): Promise<void> {
+export async function readDelta(
+  dir: string,
+  file: string,
+  schema: TableSchema,
+  into: Overlay,
+): Promise<void> {
   const df = await readPartFile(dir, file);
   const names = df.columns;
   const ids = df.getColumn('id').toArray() as string[];
@@ -61,7 +66,7 @@ export async function readDelta(dir: string, file: string, into: Overlay): Promi
     .filter((c) => c !== 'id' && !c.startsWith('_cg_'))
     .map((c) => ({
       c,
-      values: df.getColumn(c).toArray() as unknown[],
+      values: readValues(df.getColumn(c), schema[c]),
       at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
     }));
   const ok = names.includes(OK_COL) ? (df.getColumn(OK_COL).toArray() as Array<number | null>) : undefined;

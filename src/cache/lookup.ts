@@ -5,7 +5,7 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf } from './column-types.js';
+import { dtypeOf, toRecords, toSeries } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
@@ -104,14 +104,13 @@ function recordsFrame(
       records.map((r) => r['id'] as string),
       pl.String,
     ),
-    ...columns.map((c) => {
-      const t = schema[c];
-      return pl.Series(
+    ...columns.map((c) =>
+      toSeries(
         c,
+        schema[c] ?? 'string',
         records.map((r) => r[c]),
-        t ? dtypeOf(t) : pl.String,
-      );
-    }),
+      ),
+    ),
   ]);
 }
 
@@ -126,10 +125,10 @@ async function baseRow(v: TableView, id: string): Promise<OverlayRow | undefined
   // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
   const row: OverlayRow = { values: {}, at: {}, ok: 0 };
   for (const c of Object.keys(v.m.schema)) {
-    const at = index.column(tsCol(c))?.[n] as number | null | undefined;
+    const at = index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
     if (at === null || at === undefined) continue;
     row.at[c] = at;
-    row.values[c] = index.column(c)?.[n] ?? null;
+    row.values[c] = index.column(c, v.m.schema[c])?.[n] ?? null;
   }
   return row;
 }
@@ -171,7 +170,11 @@ async function baseSmall(
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
     const index = await v.index(part);
-    const cols = columns.map((c) => ({ c, values: index.column(c), at: index.column(tsCol(c)) }));
+    const cols = columns.map((c) => ({
+      c,
+      values: index.column(c, m.schema[c]),
+      at: index.column(tsCol(c), 'float'),
+    }));
     for (const id of slotIds) {
       const row = index.rows.get(id);
       if (row === undefined) continue;
@@ -242,7 +245,7 @@ async function baseLarge(
       ),
     );
   const frame = found.select('id', ...columns);
-  return { frame: () => frame, records: () => frame.toRecords(), missing, notFound };
+  return { frame: () => frame, records: () => toRecords(frame, v.schema), missing, notFound };
 }
 
 /** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */

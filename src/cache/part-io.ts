@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
+import { type LogicalType, readValues } from './column-types.js';
 
 export function newPartName(slot: string): string {
   return `part-${slot}-${randomUUID()}.parquet`;
@@ -48,12 +49,12 @@ export class PartIndex {
     this.rows = new Map(ids.map((id, i) => [id, i]));
   }
 
-  /** The column's values, or undefined when the part predates the column. */
-  column(name: string): unknown[] | undefined {
+  /** The column's values (`type` picks an exact read), or undefined when the part predates the column. */
+  column(name: string, type: LogicalType | undefined): unknown[] | undefined {
     if (!this.columns.has(name)) {
       this.columns.set(
         name,
-        this.df.columns.includes(name) ? (this.df.getColumn(name).toArray() as unknown[]) : undefined,
+        this.df.columns.includes(name) ? readValues(this.df.getColumn(name), type) : undefined,
       );
     }
     return this.columns.get(name);

@@ -148,7 +148,7 @@ export class TableStore {
     }
     for (const d of m.deltas) {
       if (indexed.has(d.file)) continue;
-      await readDelta(this.dir, d.file, index);
+      await readDelta(this.dir, d.file, m.schema, index);
       indexed.add(d.file);
     }
     this.index = index;
@@ -236,6 +236,7 @@ export class TableStore {
     await this.current();
     const types = this.pending.typesFor(this.m, batch);
     const n = batch.rows.length;
+    const ids = batch.rows.map((r) => String(r['id']));
     const values = batch.columns.map((c) => {
       const spec: ColumnSpec = { type: types[c]!, idLike: this.opts.declared?.[c]?.idLike ?? false };
       return coerceColumn(
@@ -243,6 +244,7 @@ export class TableStore {
         c,
         spec,
         batch.rows.map((r) => r[c]),
+        ids,
       );
     });
     // Everything was checked before anything is added: a refused batch leaves no row behind.
@@ -255,7 +257,7 @@ export class TableStore {
         row.values[c] = values[j]![i];
         row.at[c] = at;
       }
-      this.buffer.rows.add(String(batch.rows[i]!['id']), row);
+      this.buffer.rows.add(ids[i]!, row);
     }
     for (const id of batch.notFound) this.buffer.rows.add(id, { values: {}, at: {}, nf: at });
     this.scheduleFlush();

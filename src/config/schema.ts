@@ -24,9 +24,12 @@ export const COLUMN_TYPES = [
   'String',
   'ID',
   'Int',
+  'BigInt',
   'Float',
   'Boolean',
   'JSON',
+  'DateTime',
+  'Date',
 ] as const satisfies ColumnType[];
 
 // Field names every generated type already has (`id`, `field(path:)`), and the prefix of the
@@ -36,7 +39,7 @@ const RESERVED_PREFIX = '_cg_';
 // Types and Query fields the generic part of the schema defines (DESIGN §4).
 const RESERVED_TYPES = new Set(
   ['Query', 'Mutation', 'Subscription', 'Row', 'TableStats', 'FetchJob', 'FetchProgress', 'JobStatus'].concat(
-    ['JSON', 'ID', 'String', 'Int', 'Float', 'Boolean'],
+    ['JSON', 'ID', 'String', 'Int', 'Float', 'Boolean', 'BigInt', 'DateTime', 'Date'],
   ),
 );
 const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job']);

@@ -13,8 +13,20 @@ export type {
   Role,
 } from './access-types.js';
 
-/** Column types a table may declare; `ID` and `String` are text, `JSON` is stored as JSON text. */
-export type ColumnType = 'String' | 'ID' | 'Int' | 'Float' | 'Boolean' | 'JSON';
+/**
+ * Column types a table may declare (DESIGN §3); `ID` and `String` are text, `JSON` is stored as
+ * JSON text, `Int` is 32-bit, `BigInt` 64-bit (served as a string), `DateTime` a UTC instant.
+ */
+export type ColumnType =
+  | 'String'
+  | 'ID'
+  | 'Int'
+  | 'BigInt'
+  | 'Float'
+  | 'Boolean'
+  | 'JSON'
+  | 'DateTime'
+  | 'Date';
 
 /** A source's circuit breaker: opens after `failures` consecutive outage failures. */
 export interface BreakerConfig {

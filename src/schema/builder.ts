@@ -9,6 +9,10 @@ export interface SchemaTypes {
   Scalars: {
     ID: { Input: string; Output: string | number };
     JSON: { Input: unknown; Output: unknown };
+    // Column scalars (column-scalars.ts): the engine hands over text for all three.
+    BigInt: { Input: string; Output: string };
+    DateTime: { Input: Date; Output: string };
+    Date: { Input: Date; Output: string };
   };
 }
 

@@ -58,6 +58,12 @@ function columnField(t: FieldBuilder, field: ColumnField) {
       return t.field({ type: 'Boolean', nullable, description, resolve: cell<boolean>(field.column) });
     case 'JSON':
       return t.field({ type: 'JSON', nullable, description, resolve: cell<unknown>(field.column) });
+    case 'BigInt':
+      return t.field({ type: 'BigInt', nullable, description, resolve: cell<string>(field.column) });
+    case 'DateTime':
+      return t.field({ type: 'DateTime', nullable, description, resolve: cell<string>(field.column) });
+    case 'Date':
+      return t.field({ type: 'Date', nullable, description, resolve: cell<string>(field.column) });
   }
 }
 

@@ -2,6 +2,7 @@
 import type { GraphQLSchema } from 'graphql';
 import type { CacheGateConfig } from '../config/types.js';
 import { createBuilder } from './builder.js';
+import { addColumnScalars } from './column-scalars.js';
 import { addEntityType, createEntityRefs } from './entity-type.js';
 import { addFetchJobType } from './fetch-job-type.js';
 import { addFetchProgressType } from './fetch-progress-type.js';
@@ -26,6 +27,7 @@ export function buildSchema(config: CacheGateConfig): GraphQLSchema {
   const JobStatus = addJobStatusEnum(builder);
 
   const plans = planSchema(config);
+  addColumnScalars(builder, plans);
   const refs = createEntityRefs(builder, plans);
   for (const plan of plans.values()) addEntityType(builder, plan, plans, refs);
   addRowType(builder);

@@ -5,7 +5,7 @@
 import { resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import type { PgliteSourceConfig } from '../config/types.js';
-import { createSqlSource, type SqlQueryResult } from './sql.js';
+import { createSqlSource, type SqlQueryResult, TEMPORAL_PARSERS } from './sql.js';
 import type { Source } from './types.js';
 
 /** Created with the init SQL, so a database that has it was already seeded. */
@@ -97,7 +97,8 @@ export function createPgliteSource(cfg: PgliteSourceConfig, tableName: string, b
   const run = async (text: string, params: unknown[], signal?: AbortSignal): Promise<SqlQueryResult> => {
     signal?.throwIfAborted();
     const db = await getDb();
-    const running = db.query<Record<string, unknown>>(text, params);
+    // Per query: the instance is shared by every table (and config) on this database.
+    const running = db.query<Record<string, unknown>>(text, params, { parsers: TEMPORAL_PARSERS });
     if (signal === undefined) return running;
     // PGlite cannot cancel a statement; answer the caller at once and let the statement finish.
     running.catch(() => {});

@@ -1,27 +1,16 @@
 /** A PostgreSQL table (or custom query) as a source, over a small lazily created `pg.Pool`. */
 import pg from 'pg';
 import type { PostgresSourceConfig } from '../config/types.js';
-import { createSqlSource, type SqlQueryResult } from './sql.js';
+import { createSqlSource, type SqlQueryResult, TEMPORAL_PARSERS } from './sql.js';
 import type { Source } from './types.js';
 
 const POOL_MAX = 4;
-const OID_DATE = 1082;
-const OID_TIMESTAMP = 1114;
 
-/**
- * pg turns `date` into a local-midnight Date and `timestamp` into local time, so the result
- * would depend on the server's TZ. Keep dates as their ISO text and read timestamps as UTC,
- * which is also what PGlite does.
- */
+/** pg's parsers, except for dates and timestamps (see `TEMPORAL_PARSERS`); per pool, not global. */
 const types = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
-    if (oid === OID_DATE) return (v) => v;
-    if (oid === OID_TIMESTAMP) {
-      return (v) => {
-        const d = new Date(`${v.replace(' ', 'T')}Z`);
-        return Number.isNaN(d.getTime()) ? v : d;
-      };
-    }
+    const own = TEMPORAL_PARSERS[oid];
+    if (own !== undefined && format !== 'binary') return own;
     // biome-ignore lint/suspicious/noExplicitAny: pg-types overloads do not accept a plain string format.
     return pg.types.getTypeParser(oid, format as any);
   },

@@ -156,29 +156,70 @@ function idToString(v: unknown): string {
   return String(v);
 }
 
-const OID = { int8: 20, numeric: 1700, json: 114, jsonb: 3802, date: 1082 } as const;
+const OID = {
+  int8: 20,
+  numeric: 1700,
+  json: 114,
+  jsonb: 3802,
+  date: 1082,
+  timestamp: 1114,
+  timestamptz: 1184,
+} as const;
 
-/** Makes pg and PGlite agree: JSON parsed, int8/numeric as numbers, dates as ISO strings. */
+// PostgreSQL's text output of timestamp / timestamptz in the default ISO DateStyle.
+const PG_TIMESTAMP =
+  /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?)?$/;
+
+/**
+ * A timestamp's text as a Date; without an offset (`timestamp`) it is read as UTC, never as the
+ * server's local time. Anything else (`infinity`, BC years) stays text for the column type to
+ * judge. Our own parser because the drivers' disagree: PGlite reads `0001-01-01` as 2001 and
+ * `timestamp` in local time; pg reads `timestamp` in local time.
+ */
+export function parsePgTimestamp(text: string): Date | string {
+  const m = PG_TIMESTAMP.exec(text);
+  if (!m) return text;
+  const [, y, mo, d, h, mi, s, frac, sign, oh, om, os] = m;
+  const date = new Date(0);
+  // setUTCFullYear, not Date.UTC: the latter maps years 0–99 to 1900–1999.
+  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
+  date.setUTCHours(Number(h), Number(mi), Number(s), Number((frac ?? '').slice(0, 3).padEnd(3, '0')));
+  const offsetS = sign
+    ? (sign === '-' ? -1 : 1) * (Number(oh) * 3600 + Number(om ?? 0) * 60 + Number(os ?? 0))
+    : 0;
+  return new Date(date.getTime() - offsetS * 1000);
+}
+
+/**
+ * Type parsers for one client or query (never installed globally, which would change `pg` for the
+ * whole process): dates stay `YYYY-MM-DD` text (pg makes local midnight of them, a day off east
+ * of Greenwich), timestamps are read by `parsePgTimestamp`.
+ */
+export const TEMPORAL_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
+  [OID.date]: (text) => text,
+  [OID.timestamp]: parsePgTimestamp,
+  [OID.timestamptz]: parsePgTimestamp,
+};
+
+/**
+ * Makes pg and PGlite agree: JSON parsed; int8 as its decimal text whatever its size (a BigInt
+ * column takes it exactly, and a column's values do not change kind at 2^53); numeric as its text
+ * (its precision is the point of it: declare it String); timestamps as ISO 8601 UTC text; dates
+ * as `YYYY-MM-DD`.
+ */
 export function normalizeValue(v: unknown, oid?: number): unknown {
   if (v === null || v === undefined) return null;
-  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (typeof v === 'bigint') return v.toString();
   if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) return null;
+    // An invalid Date is left for the column type to refuse, never turned into a cached null.
+    if (Number.isNaN(v.getTime())) return v;
     return oid === OID.date ? v.toISOString().slice(0, 10) : v.toISOString();
   }
   if (typeof v === 'string') {
-    if (oid === OID.int8) {
-      const n = Number(v);
-      return Number.isSafeInteger(n) ? n : v;
-    }
-    if (oid === OID.numeric) {
-      const n = Number(v);
-      // NaN and ±Infinity are valid numerics but not JSON numbers: keep their text.
-      return Number.isFinite(n) ? n : v;
-    }
     if (oid === OID.json || oid === OID.jsonb) return JSON.parse(v);
     return v;
   }
+  if (typeof v === 'number' && (oid === OID.int8 || oid === OID.numeric)) return String(v);
   if (v instanceof Uint8Array) return `\\x${Buffer.from(v).toString('hex')}`;
   if (Array.isArray(v)) return v.map((x) => normalizeValue(x));
   return v;

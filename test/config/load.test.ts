@@ -154,7 +154,7 @@ describe('parseConfig', () => {
 
   it('rejects a bad column type, naming the allowed ones', () => {
     expect(failure({ tables: { people: { columns: { name: 'Text' } } } })).toContain(
-      'tables.people.columns.name: expected one of "String" | "ID" | "Int" | "Float" | "Boolean" | "JSON"',
+      'tables.people.columns.name: expected one of "String" | "ID" | "Int" | "BigInt" | "Float" | "Boolean" | "JSON" | "DateTime" | "Date"',
     );
   });
 

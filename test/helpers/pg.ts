@@ -4,6 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import type { SourceConfig } from '../../src/config/types.js';
 import { createPgliteSource, openPglite } from '../../src/sources/pglite.js';
 import { createPostgresSource } from '../../src/sources/postgres.js';
 import type { Source } from '../../src/sources/types.js';
@@ -21,6 +22,8 @@ export interface TestDb {
   exec(sql: string): Promise<void>;
   /** A source of the kind under test, reading from `schema`. */
   source(tableName: string, opts: SqlSourceOptions): Source;
+  /** The config of such a source, for a cache or server that builds its own. */
+  sourceConfig(opts: SqlSourceOptions): SourceConfig;
   /** Closes every source created here, drops the schema and disconnects. */
   teardown(): Promise<void>;
 }
@@ -43,6 +46,7 @@ export async function createTestDb(): Promise<TestDb> {
       exec: async (sql) => {
         await client.query(`SET search_path TO ${schema}, public; ${sql}`);
       },
+      sourceConfig: (opts) => ({ kind: 'postgres', url, schema, ...opts }),
       source: (tableName, opts) => {
         const s = createPostgresSource({ kind: 'postgres', url, schema, ...opts }, tableName);
         sources.push(s);
@@ -66,6 +70,7 @@ export async function createTestDb(): Promise<TestDb> {
     exec: async (sql) => {
       await handle.db.exec(`SET search_path TO ${schema}, public; ${sql}`);
     },
+    sourceConfig: (opts) => ({ kind: 'pglite', init, schema, ...opts }),
     source: (tableName, opts) => {
       const s = createPgliteSource({ kind: 'pglite', init, schema, ...opts }, tableName, process.cwd());
       sources.push(s);

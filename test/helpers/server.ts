@@ -47,7 +47,7 @@ export function setSourceDelay(ms: number): void {
 }
 
 // Plain JS: the engine imports it as the user's module would be. Movies 1..100000 and people
-// 1..1000 exist; any other ID is not returned (not found). Movie 77777 has invalid JSON details;
+// 1..1000 exist; any other ID is not returned (not found). Movie 77777 has details that are not JSON (refused at fetch time);
 // a batch holding ID 66666 fails.
 const SOURCE = `
 const calls = (globalThis.__cachegateTestCalls ??= []);

@@ -121,4 +121,51 @@ describe('buildSchema', () => {
     });
     expect(lookups).toEqual([['release-date']]);
   });
+  it('types BigInt, DateTime and Date columns with their scalars, added only when used', async () => {
+    expect(printSchema(buildSchema(SAMPLE))).not.toMatch(/scalar (BigInt|DateTime|Date)\b/);
+    const typed = config({
+      events: table({
+        typeName: 'Event',
+        columns: { big: 'BigInt', at: 'DateTime', day: 'Date', bad: 'BigInt' },
+      }),
+    });
+    const schema = buildSchema(typed);
+    const sdl = printSchema(lexicographicSortSchema(schema));
+    expect(sdl).toMatch(/scalar BigInt/);
+    expect(sdl).toMatch(/scalar DateTime/);
+    expect(sdl).toMatch(/scalar Date\b/);
+    expect(sdl).toMatch(/big: BigInt\n/);
+    expect(sdl).toMatch(/at: DateTime\n/);
+    expect(sdl).toMatch(/day: Date\n/);
+
+    // What the engine hands over (text), as clients receive it.
+    const values: Record<string, unknown> = {
+      big: '9223372036854775807',
+      at: '2024-01-02T03:04:05.678Z',
+      day: '2024-02-29',
+      bad: '1.5',
+    };
+    const cache = {
+      config: typed,
+      tables: () => ['events'],
+      lookup: async (_t: string, ids: readonly string[], columns: readonly string[]) => ({
+        rows: new Map(ids.map((id) => [id, Object.fromEntries(columns.map((c) => [c, values[c]]))])),
+        errors: new Map(),
+        cellErrors: new Map(),
+      }),
+    };
+    const { createLoaders } = await import('../../src/loaders/index.js');
+    const contextValue = { cache, loaders: createLoaders(cache as never), progress: undefined as never };
+    const result = await execute({
+      schema,
+      document: parse('{ event(id: "1") { big at day bad } }'),
+      contextValue,
+    });
+    const data = JSON.parse(JSON.stringify(result.data)) as unknown;
+    expect(data).toEqual({
+      event: { big: '9223372036854775807', at: '2024-01-02T03:04:05.678Z', day: '2024-02-29', bad: null },
+    });
+    expect(result.errors?.map((e) => e.path)).toEqual([['event', 'bad']]);
+    expect(() => buildSchema(config({ a: table({ typeName: 'DateTime' }) }))).toThrow(/set another typeName/);
+  });
 });

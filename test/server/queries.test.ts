@@ -102,20 +102,18 @@ describe('queries', () => {
     expect(codes(bad)).toEqual([{ code: 'BAD_INPUT', path: ['movie', 'chosen'] }]);
   });
 
-  it('fails only the cells of an invalid JSON value (JSON_PARSE_ERROR)', async () => {
+  it('refuses an invalid JSON value at fetch time (UPSTREAM_FAILED, VALUE_REFUSED), caching nothing', async () => {
     const result = await server.request(MoviePathsDocument, { id: '77777', path: 'details' });
-    expect(result.data?.movie).toEqual({
+    expect(result.data?.movie).toBeNull();
+    expect(codes(result)).toEqual([{ code: 'UPSTREAM_FAILED', path: ['movie'] }]);
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      reason: 'VALUE_REFUSED',
+      table: 'movies',
+      column: 'details',
       id: '77777',
-      title: 'Movie 77777',
-      firstActor: null,
-      score: null,
-      chosen: null,
+      value: '"{broken"',
     });
-    expect(codes(result)).toEqual([
-      { code: 'JSON_PARSE_ERROR', path: ['movie', 'firstActor'] },
-      { code: 'JSON_PARSE_ERROR', path: ['movie', 'score'] },
-      { code: 'JSON_PARSE_ERROR', path: ['movie', 'chosen'] },
-    ]);
+    expect(result.errors?.[0]?.message).toMatch(/not valid JSON text/);
   });
 
   it('fails only the entries of a failed upstream batch (UPSTREAM_FAILED), serving the rest', async () => {
