@@ -3,37 +3,11 @@
  * Nothing here knows GraphQL; the server maps `CacheGateError`s to GraphQLErrors.
  */
 import type { CacheGateError } from './errors.js';
+import type { FetchProgress, JobRegistry, ProgressListener } from './fetch/job-types.js';
 import type { SourceHealth } from './sources/guard.js';
 import type { Fetcher } from './sources/types.js';
 
-export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
-
-/**
- * One state of a fetch job (DESIGN §4 `FetchProgress`); the latest event wins. Status: SUCCEEDED
- * when no batch failed (IDs the upstream does not have are counted in `notFoundCount`, not as
- * failures), PARTIAL when some batches failed, FAILED when all did.
- */
-export interface FetchProgress {
-  jobId: string;
-  table: string;
-  status: JobStatus;
-  totalIds: number;
-  batchesTotal: number;
-  batchesDone: number;
-  rowsFetched: number;
-  /** IDs of failed batches so far. */
-  failedCount: number;
-  /** IDs the upstream did not return (and, for warm, IDs already known not to exist). */
-  notFoundCount: number;
-  /** Empty while RUNNING; the full list on the final event (and from `job(id)`). */
-  failedIds: string[];
-  elapsedMs: number;
-  /** Estimated time left; null until one batch has finished. */
-  etaMs: number | null;
-  message: string;
-}
-
-export type ProgressListener = (event: FetchProgress) => void;
+export type { FetchProgress, JobRegistry, JobStatus, ProgressListener } from './fetch/job-types.js';
 
 export interface GetDataOptions {
   /** Used instead of the table's configured source. */
@@ -83,12 +57,6 @@ export interface TableStats {
   fetches: number;
   /** Cache lookups served (one per `lookup`/`getData` call). */
   lookups: number;
-}
-
-export interface JobRegistry {
-  get(jobId: string): FetchProgress | undefined;
-  /** Every event of every job; returns the unsubscribe function. */
-  subscribe(listener: ProgressListener): () => void;
 }
 
 /** What `createCache` returns: the engine, usable as a library and by the server. */

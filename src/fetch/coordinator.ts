@@ -4,11 +4,11 @@
  * fetched and its claims are released right after, so waiters resume batch by batch.
  */
 import type { BatchConfig } from '../config/types.js';
-import type { FetchProgress, ProgressListener } from '../engine-types.js';
 import type { CacheGateError } from '../errors.js';
 import type { Fetcher } from '../sources/types.js';
 import { planBatches } from './batch-plan.js';
 import { JobRun } from './job-run.js';
+import type { FetchProgress, ProgressListener } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import type { FetchedBatch } from './normalize-rows.js';
 import type { InFlight } from './single-flight.js';

@@ -4,10 +4,10 @@
  * only on the final one (a slow subscriber must not receive a growing list again and again).
  */
 import { randomUUID } from 'node:crypto';
-import type { FetchProgress, JobStatus } from '../engine-types.js';
 import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../errors.js';
 import type { PlannedBatch } from './batch-plan.js';
 import type { FetchRequest } from './coordinator.js';
+import type { FetchProgress, JobStatus } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import { type FetchedBatch, fetchedBatch } from './normalize-rows.js';
 import { TimeoutError, withRetry } from './retry.js';

@@ -6,7 +6,7 @@
  * the oldest dropped first. The newest finished job is kept whatever its size, until it expires.
  */
 import { EventEmitter } from 'node:events';
-import type { FetchProgress, JobRegistry, ProgressListener } from '../engine-types.js';
+import type { FetchProgress, JobRegistry, ProgressListener } from './job-types.js';
 
 export interface JobsOptions {
   /** Finished jobs kept; default 1,000. */
