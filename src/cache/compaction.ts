@@ -11,13 +11,13 @@ import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import { readValues, toSeries } from './column-types.js';
 import { CommitConflict } from './commit.js';
-import { readDelta } from './delta-io.js';
+import { encodeDelta, readDelta } from './delta-io.js';
 import { emptyPart, idFrame, joinById, type TableSchema, tsCol } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
 import { readNotFound, writeNotFound } from './not-found.js';
 import { cutOf, isLive, isNotFound, mergeRow, Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
-import type { PartMemory } from './part-io.js';
+import { newPartName, type PartMemory, writePartFile } from './part-io.js';
 import { writeSplit } from './part-writer.js';
 
 /** Files no version references are removed once they are this old (a reader may hold them). */
@@ -213,4 +213,40 @@ function sameMap(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>)
   if (a.size !== b.size) return false;
   for (const [k, v] of a) if (b.get(k) !== v) return false;
   return true;
+}
+
+/**
+ * Merges every committed delta into one delta file, leaving the base parts alone: many small
+ * deltas (one per flush of a few misses) cost file opens for a new process, but folding them
+ * into the base would rewrite whole parts for a handful of rows.
+ */
+export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Manifest | undefined> {
+  if (m.deltas.length < 2) return undefined;
+  const overlay = await deltaRows(ctx, m);
+  const data = encodeDelta(overlay.rows, m.schema);
+  const file = newPartName('delta');
+  await writePartFile(ctx.dir, file, data);
+  const merged = new Set(m.deltas.map((d) => d.file));
+  let committed: Manifest | undefined;
+  try {
+    committed = await ctx.commit((latest) => {
+      const live = new Set(latest.deltas.map((d) => d.file));
+      if ([...merged].some((f) => !live.has(f)) || latest.truncatedAt !== m.truncatedAt) {
+        throw new CommitConflict(`table "${ctx.table}" changed while its deltas were merged`);
+      }
+      return {
+        ...latest,
+        deltas: [
+          { file, rows: overlay.size, bytes: data.length },
+          ...latest.deltas.filter((d) => !merged.has(d.file)),
+        ],
+      };
+    });
+  } catch (e) {
+    await removeFile(ctx, file);
+    if (e instanceof CommitConflict) return undefined;
+    throw e;
+  }
+  await Promise.all([...merged].map((f) => removeFile(ctx, f)));
+  return committed;
 }

@@ -11,7 +11,7 @@ import type pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn } from './column-types.js';
 import { type CommitOptions, commitVersion } from './commit.js';
-import { compactTable } from './compaction.js';
+import { type CompactContext, compactTable, mergeDeltas } from './compaction.js';
 import { encodeDelta, readDelta } from './delta-io.js';
 import { alignToSchema, partColumns, type TableSchema } from './frames.js';
 import { SlotIndex } from './hash.js';
@@ -361,12 +361,42 @@ export class TableStore {
     // large as the base (so a fill rewrites each row about twice in all), but not past the bound
     // that keeps the in-memory delta index small.
     const rowLimit = Math.min(compactDeltaRows, Math.max(10_000, baseRows));
-    if (this.compacting || (this.m.deltas.length < compactDeltas && deltaRows < rowLimit)) return;
-    this.compacting = this.compact()
+    if (this.compacting) return;
+    const work =
+      deltaRows >= rowLimit
+        ? this.compact()
+        : this.m.deltas.length >= compactDeltas
+          ? this.mergeDeltas()
+          : undefined;
+    if (!work) return;
+    this.compacting = work
       .catch((e: unknown) => this.opts.onBackgroundError?.(e instanceof Error ? e : new Error(String(e))))
       .finally(() => {
         this.compacting = undefined;
       });
+  }
+
+  private compactContext(now: number): CompactContext {
+    return {
+      dir: this.dir,
+      table: this.table,
+      limits: this.opts.limits,
+      memory: this.opts.memory,
+      policy: this.policy(now),
+      loadPart: (p, s) => this.loadPart(p, s),
+      commit: (b) => this.commit(b),
+      index: () => ({ index: this.index, files: this.indexed }),
+    };
+  }
+
+  /** Many small deltas become one; the base parts are not touched. */
+  private async mergeDeltas(): Promise<void> {
+    await this.current();
+    const committed = await mergeDeltas(this.compactContext(Date.now()), this.m).catch((e: unknown) => {
+      if (isMissingFile(e)) return undefined;
+      throw e;
+    });
+    if (committed) await this.adoptCommitted(committed);
   }
 
   /** Folds every committed delta into the base parts; drops expired rows and not-found IDs. */
@@ -374,19 +404,7 @@ export class TableStore {
     // What waits in the buffer is folded in too (it is flushed as a delta first).
     await this.flush();
     await this.current();
-    const result = await compactTable(
-      {
-        dir: this.dir,
-        table: this.table,
-        limits: this.opts.limits,
-        memory: this.opts.memory,
-        policy: this.policy(now),
-        loadPart: (p, s) => this.loadPart(p, s),
-        commit: (b) => this.commit(b),
-        index: () => ({ index: this.index, files: this.indexed }),
-      },
-      this.m,
-    ).catch((e: unknown) => {
+    const result = await compactTable(this.compactContext(now), this.m).catch((e: unknown) => {
       // Another process compacted first and removed what we were reading: nothing to do now.
       if (isMissingFile(e)) return { committed: undefined, removedFiles: 0, expiredRows: 0 };
       throw e;

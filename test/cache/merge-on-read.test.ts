@@ -222,6 +222,33 @@ describe.each([
   });
 });
 
+describe('compaction', () => {
+  it('merges many small deltas into one without rewriting a base part', async () => {
+    const dir = await tempDir();
+    const s = openStore(dir, { limits: { compactDeltas: 4 } });
+    const base = Array.from({ length: 1_000 }, (_, i) => ({ id: String(i), v: `b${i}` }));
+    await s.write(batch(base, ['v'], 1_000));
+    await s.compact();
+    const before = await manifest(dir);
+    for (let d = 0; d < 4; d++) {
+      await s.write(batch([{ id: `new${d}`, v: `n${d}` }], ['v'], 2_000 + d));
+      await s.flush();
+    }
+    await s.close(); // waits for the background merge the fourth delta started
+    const after = await manifest(dir);
+    expect(after.parts).toEqual(before.parts);
+    expect(after.deltas).toHaveLength(1);
+    expect(after.deltas[0]!.rows).toBe(4);
+    expect((await files(dir)).sort()).toEqual([...after.parts, ...after.deltas].map((f) => f.file).sort());
+    const res = await openStore(dir).lookup(['new0', 'new3', '5'], ['v']);
+    expect(res.records()).toEqual([
+      { id: '5', v: 'b5' },
+      { id: 'new0', v: 'n0' },
+      { id: 'new3', v: 'n3' },
+    ]);
+  });
+});
+
 describe('write buffer', () => {
   it('bounds memory: writers wait for a flush when the buffer is full (500,000 ids, 1 MB budget)', async () => {
     const dir = await tempDir();
