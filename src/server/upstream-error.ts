@@ -27,8 +27,18 @@ const NETWORK_CODES = new Set([
 
 // Reasons whose messages are written from config names only and tell an operator what to fix.
 const SAFE_MESSAGE_REASONS = new Set(['TYPE_CONFLICT']);
-// Details safe to pass on: names from the config, client-given IDs, retry hints.
-const SAFE_DETAILS = new Set(['table', 'id', 'ids', 'column', 'reason', 'cachedType', 'incomingType']);
+// Details safe to pass on: names from the config, client-given IDs, retry hints. A refused
+// value (VALUE_REFUSED) is upstream data: it goes to the log, the client gets column and type.
+const SAFE_DETAILS = new Set([
+  'table',
+  'id',
+  'ids',
+  'column',
+  'type',
+  'reason',
+  'cachedType',
+  'incomingType',
+]);
 
 /** The reason of an upstream failure: the one it declares, else a class of its cause chain. */
 export function upstreamReason(error: CacheGateError): UpstreamReason {
