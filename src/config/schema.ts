@@ -8,7 +8,9 @@ import {
   type BatchConfig,
   type ColumnType,
   DEFAULT_BATCH,
+  DEFAULT_LIMITS,
   DEFAULT_NOT_FOUND_TTL_MS,
+  type Limits,
   DEFAULT_STORE,
   type SourceConfig,
   type StoreLimits,
@@ -220,6 +222,27 @@ const storeSchema = z
     }),
   );
 
+const limitsSchema = z
+  .strictObject({
+    requestBodyBytes: size.optional(),
+    idsPerList: positiveInt.optional(),
+    depth: positiveInt.optional(),
+    aliases: positiveInt.optional(),
+    tokens: positiveInt.optional(),
+    directives: positiveInt.optional(),
+    subscriptionsPerSocket: positiveInt.optional(),
+    sockets: positiveInt.optional(),
+    wsPayloadBytes: size.optional(),
+    wsBufferBytes: size.optional(),
+    wsPingInterval: duration.optional(),
+    concurrentJobs: positiveInt.optional(),
+    upstreamCost: positiveInt.optional(),
+  })
+  .transform(({ wsPingInterval, ...rest }): Limits => {
+    const set = dropUndefined({ ...rest, wsPingIntervalMs: wsPingInterval });
+    return { ...DEFAULT_LIMITS, ...set };
+  });
+
 /**
  * Rules spanning tables: relation targets, and GraphQL names that would collide. Runs on
  * values that may have failed validation, so it reads them defensively.
@@ -282,6 +305,7 @@ export const configSchema = z
     cacheDir: nonEmpty.default('.cachegate'),
     tables: recordOf(tableSchema, tableNameIssue),
     store: storeSchema.default(() => ({ ...DEFAULT_STORE })),
+    limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
   })
   .superRefine((c, ctx) => checkAcrossTables(c.tables, ctx), {
     when: (p) => isRecord(p.value) && isRecord(p.value['tables']),

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance, maskError as yogaMaskError } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
-import type { CacheGateConfig } from '../config/types.js';
+import { type CacheGateConfig, DEFAULT_LIMITS, type Limits } from '../config/types.js';
 import { createCache } from '../engine.js';
 import type { Cache } from '../engine-types.js';
 import { buildSchema } from '../schema/index.js';
@@ -19,11 +19,14 @@ import { defaultQuery } from './graphiql.js';
 import { createMetrics } from './metrics.js';
 import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useHealth } from './plugins/use-health.js';
-import { type Limits, useLimits } from './plugins/use-limits.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
+import { useLimits } from './plugins/use-limits.js';
+import { useListLimit } from './plugins/use-list-limit.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
+import { createWarmGate } from './warm-gate.js';
 import { attachGraphQLWs, type WsHandle } from './ws.js';
 
 export interface AppOptions {
@@ -33,9 +36,10 @@ export interface AppOptions {
   logger?: Logger;
   /** Progress events travel through Redis (DESIGN §6) instead of staying in-process. */
   redisUrl?: string;
-  /** Upstream cells (missing IDs × missing columns) one lookup may fetch; unlimited if absent. */
+  /** Overrides `limits.upstreamCost` (upstream cells one lookup or warm may fetch). */
   maxUpstreamCost?: number;
-  limits?: Limits;
+  /** Overrides the config's `limits`, key by key. */
+  limits?: Partial<Limits>;
 }
 
 export type CacheGateYoga = YogaServerInstance<Record<string, unknown>, ServerContext>;
@@ -72,12 +76,20 @@ export function buildApp(options: AppOptions): App {
   const metrics = createMetrics(cache);
   const bridge = createProgressBridge(cache.jobs, options.redisUrl);
   const stopMetrics = cache.jobs.subscribe((event) => metrics.progress(event));
+  const limits: Limits = {
+    ...DEFAULT_LIMITS,
+    ...config.limits,
+    ...options.limits,
+    ...(options.maxUpstreamCost === undefined ? {} : { upstreamCost: options.maxUpstreamCost }),
+  };
+  const warmGate = createWarmGate(cache, limits);
   const deps = {
     cache,
     progress: bridge.feed,
     logger,
+    warmGate,
     loaderOptions: {
-      maxUpstreamCost: options.maxUpstreamCost,
+      maxUpstreamCost: limits.upstreamCost,
       onLookup: (table: string, _ids: number, _columns: number, ms: number) => metrics.lookup(table, ms),
     },
   };
@@ -90,6 +102,8 @@ export function buildApp(options: AppOptions): App {
     landingPage: false,
     graphiql: { title: 'cachegate', defaultQuery: defaultQuery(config), subscriptionsProtocol: 'WS' },
     logging: yogaLogger(logger),
+    // useBodyLimit answers with our LIMIT_EXCEEDED instead of yoga's 25 MB cap.
+    maxRequestBodySize: false,
     // Second line of defence: use-error-mapping handles execution results with their request
     // id; this catches errors raised outside them (context creation, subscription setup).
     maskedErrors: {
@@ -101,7 +115,9 @@ export function buildApp(options: AppOptions): App {
       useRequestLog(logger),
       useHealth(config.cacheDir),
       useMetrics(metrics),
-      useLimits(options.limits),
+      useBodyLimit(limits.requestBodyBytes),
+      useLimits(limits),
+      useListLimit(limits.idsPerList),
       useErrorMapping(),
     ],
   });
@@ -120,7 +136,7 @@ export function buildApp(options: AppOptions): App {
       await mkdir(config.cacheDir, { recursive: true });
       const http = createServer(yoga);
       server = http;
-      ws = attachGraphQLWs(http, yoga);
+      ws = attachGraphQLWs(http, yoga, limits);
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {
@@ -145,6 +161,7 @@ export function buildApp(options: AppOptions): App {
           clearTimeout(timer);
         }
         stopMetrics();
+        warmGate.close();
         await bridge.close();
         await cache.close();
         logger.info('cachegate stopped');

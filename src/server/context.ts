@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Cache } from '../engine-types.js';
 import { createLoaders, type EntityLoaderOptions } from '../loaders/index.js';
-import type { ProgressFeed, SchemaContext } from '../schema/index.js';
+import type { ProgressFeed, SchemaContext, WarmGate } from '../schema/index.js';
 
 export interface ServerContext extends SchemaContext {
   requestId: string;
@@ -15,6 +15,7 @@ export interface ContextDeps {
   progress: ProgressFeed;
   logger: Logger;
   loaderOptions: EntityLoaderOptions;
+  warmGate?: WarmGate;
 }
 
 export function createServerContext(deps: ContextDeps, requestId: string): ServerContext {
@@ -22,6 +23,7 @@ export function createServerContext(deps: ContextDeps, requestId: string): Serve
     cache: deps.cache,
     loaders: createLoaders(deps.cache, deps.loaderOptions),
     progress: deps.progress,
+    warmGate: deps.warmGate,
     requestId,
     logger: deps.logger,
   };

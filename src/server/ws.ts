@@ -11,6 +11,8 @@ import { type ExecutionArgs, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
 import { WebSocketServer } from 'ws';
+import { DEFAULT_LIMITS } from '../config/types.js';
+import { closeIfSlow, operationCapError, type WsLimits, wsServerLimits } from './ws-limits.js';
 
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
@@ -25,15 +27,24 @@ export interface WsHandle {
 // biome-ignore lint/suspicious/noExplicitAny: library seam, any yoga instance will do.
 type AnyYoga = YogaServerInstance<any, any>;
 
-export function attachGraphQLWs(server: Server, yoga: AnyYoga): WsHandle {
-  const wss = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+export function attachGraphQLWs(server: Server, yoga: AnyYoga, limits: WsLimits = DEFAULT_LIMITS): WsHandle {
+  const wss: WebSocketServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    ...wsServerLimits(limits, () => wss),
+  });
   const disposable = useServer(
     {
+      onNext: (ctx) => {
+        closeIfSlow(ctx.extra.socket, limits);
+      },
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (yoga's example);
       // graphql-ws calls these with the args onSubscribe returned.
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
+        const capped = operationCapError(ctx.subscriptions, limits);
+        if (capped !== undefined) return [capped];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -62,6 +73,8 @@ export function attachGraphQLWs(server: Server, yoga: AnyYoga): WsHandle {
       },
     },
     wss,
+    // graphql-ws's heartbeat; 0 turns it off (useServer takes a non-finite value as off).
+    limits.wsPingIntervalMs > 0 ? limits.wsPingIntervalMs : Number.POSITIVE_INFINITY,
   );
   return {
     async close() {
