@@ -5,6 +5,7 @@ import { type ParsedPath, parsePath } from './json/json-path.js';
 // C0 and C1 control characters (NUL, newlines, escapes…) and unpaired UTF-16 surrogates: the
 // first break key separators, logs and SQL text, the second cannot be stored as UTF-8 (two
 // different lone surrogates would become the same U+FFFD in a Parquet part).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
@@ -16,7 +17,8 @@ export function idProblem(id: string): string | undefined {
     const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
     return `contains the control character U+${code.toUpperCase()} at offset ${control.index}; ids must be printable text`;
   }
-  if (LONE_SURROGATE.test(id)) return 'is not valid Unicode (an unpaired surrogate); ids must be valid UTF-8 text';
+  if (LONE_SURROGATE.test(id))
+    return 'is not valid Unicode (an unpaired surrogate); ids must be valid UTF-8 text';
   return undefined;
 }
 

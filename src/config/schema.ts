@@ -10,8 +10,8 @@ import {
   DEFAULT_BATCH,
   DEFAULT_LIMITS,
   DEFAULT_NOT_FOUND_TTL_MS,
-  type Limits,
   DEFAULT_STORE,
+  type Limits,
   type SourceConfig,
   type StoreLimits,
   TABLE_NAME,
@@ -237,6 +237,7 @@ const limitsSchema = z
     wsPingInterval: duration.optional(),
     concurrentJobs: positiveInt.optional(),
     upstreamCost: positiveInt.optional(),
+    warmCost: positiveInt.optional(),
   })
   .transform(({ wsPingInterval, ...rest }): Limits => {
     const set = dropUndefined({ ...rest, wsPingIntervalMs: wsPingInterval });

@@ -144,8 +144,13 @@ export interface Limits {
   wsPingIntervalMs: number;
   /** Background `warm` jobs running at once. */
   concurrentJobs: number;
-  /** Upstream cells (missing IDs × missing columns) one lookup or one `warm` may fetch. */
+  /** Upstream cells (missing IDs × missing columns) one lookup of a query may fetch. */
   upstreamCost: number;
+  /**
+   * The upstream-cost limit of one `warm` call (IDs × columns, counted before the cache is
+   * read). Higher than `upstreamCost`: warm is the way to fetch what a query may not.
+   */
+  warmCost: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -162,4 +167,5 @@ export const DEFAULT_LIMITS: Limits = {
   wsPingIntervalMs: 30_000,
   concurrentJobs: 4,
   upstreamCost: 50_000,
+  warmCost: 1_000_000,
 };

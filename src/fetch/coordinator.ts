@@ -14,6 +14,7 @@ import {
 } from '../errors.js';
 import type { DataFrameLike, Fetcher, SourceResult, SourceRow } from '../sources/types.js';
 import { type PlannedBatch, planBatches } from './batch-plan.js';
+import { isolateFailure } from './isolate.js';
 import type { Jobs } from './jobs.js';
 import { TimeoutError, withRetry } from './retry.js';
 import type { InFlight } from './single-flight.js';
@@ -131,8 +132,18 @@ class JobRun {
           this.req.signal.throwIfAborted();
           this.pending.push({ batch, fetched: await this.fetchBatch(batch, index + 1) });
         } catch (e) {
-          this.fail(batch, e);
-          inFlight.release(this.req.table, batch.ids, batch.columns);
+          // One bad ID must not fail the IDs batched with it: see isolate.ts.
+          const isolated = await isolateFailure(
+            batch,
+            e,
+            (part) => this.fetchBatch(part, index + 1, 0),
+            this.req.signal,
+          );
+          for (const f of isolated.fetched) this.pending.push({ batch: f.batch, fetched: f.result });
+          for (const f of isolated.failed) {
+            this.fail(f.batch, f.error);
+            inFlight.release(this.req.table, f.batch.ids, f.batch.columns);
+          }
         }
         this.batchesDone++;
         if (this.shouldFlush()) await this.flush(inFlight);
@@ -191,8 +202,10 @@ class JobRun {
     this.failedIds.push(...batch.ids);
   }
 
-  private async fetchBatch(batch: PlannedBatch, number: number): Promise<FetchedBatch> {
-    const { table, fetcher, policy } = this.req;
+  /** `retries` overrides the policy's (halves of a failed batch get one attempt each). */
+  private async fetchBatch(batch: PlannedBatch, number: number, retries?: number): Promise<FetchedBatch> {
+    const { table, fetcher } = this.req;
+    const policy = retries === undefined ? this.req.policy : { ...this.req.policy, retries };
     const result = await withRetry(
       (signal, attempt) => {
         this.req.onAttempt?.();

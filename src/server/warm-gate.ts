@@ -1,6 +1,6 @@
 /**
  * Admission of `warm` jobs: at most `concurrentJobs` running at once, and no more upstream
- * cells than `upstreamCost` per call (IDs × columns, counted before looking at the cache, so a
+ * cells than `warmCost` per call (IDs × columns, counted before looking at the cache, so a
  * refusal costs nothing). Four concurrent 1M-ID warms used to exhaust the heap.
  */
 import type { Limits } from '../config/types.js';
@@ -14,7 +14,7 @@ export interface ServerWarmGate extends WarmGate {
 
 export function createWarmGate(
   cache: Cache,
-  limits: Pick<Limits, 'concurrentJobs' | 'upstreamCost'>,
+  limits: Pick<Limits, 'concurrentJobs' | 'warmCost'>,
 ): ServerWarmGate {
   const running = new Set<string>();
   const stop = cache.jobs.subscribe((event) => {
@@ -22,12 +22,14 @@ export function createWarmGate(
   });
   return {
     warm(table, ids, columns): FetchProgress {
-      const count = columns?.length ? columns.length : Object.keys(cache.config.tables[table]?.columns ?? {}).length;
+      const count = columns?.length
+        ? columns.length
+        : Object.keys(cache.config.tables[table]?.columns ?? {}).length;
       const cost = new Set(ids).size * Math.max(1, count);
-      if (cost > limits.upstreamCost) {
+      if (cost > limits.warmCost) {
         throw new LimitExceededError(
-          `Warming ${new Set(ids).size} ids × ${count} columns of "${table}" would fetch ${cost} cells; the limit "upstreamCost" is ${limits.upstreamCost}. Warm fewer ids per call.`,
-          { table, limit: 'upstreamCost', value: limits.upstreamCost, actual: cost },
+          `Warming ${new Set(ids).size} ids × ${count} columns of "${table}" would fetch ${cost} cells; the limit "warmCost" is ${limits.warmCost}. Warm fewer ids or columns per call.`,
+          { table, limit: 'warmCost', value: limits.warmCost, actual: cost },
         );
       }
       if (running.size >= limits.concurrentJobs) {

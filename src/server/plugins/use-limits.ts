@@ -34,13 +34,18 @@ function rejectAs(limit: 'depth' | 'aliases' | 'directives', value: number) {
 }
 
 function tooManyTokens(limit: LimitName, value: number) {
-  return limitExceeded(limit, value, 'The document has too many tokens; send fewer fields or pass long lists as variables.');
+  return limitExceeded(
+    limit,
+    value,
+    'The document has too many tokens; send fewer fields or pass long lists as variables.',
+  );
 }
 
 export function useLimits(limits: DocumentLimits = DEFAULT_LIMITS): Plugin {
   const rules = [
     maxDepthRule({ ...rejectAs('depth', limits.depth), flattenFragments: true, ignoreIntrospection: true }),
-    maxAliasesRule(rejectAs('aliases', limits.aliases)),
+    // Every alias counts, `__typename` ones too (armor exempts those by default).
+    maxAliasesRule({ ...rejectAs('aliases', limits.aliases), allowList: [] }),
     maxDirectivesRule(rejectAs('directives', limits.directives)),
   ];
   const parseOptions = {
