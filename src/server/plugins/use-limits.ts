@@ -67,5 +67,16 @@ export function useLimits(limits: DocumentLimits = DEFAULT_LIMITS): Plugin {
       // Armor's visitors are typed against its own graphql types; at runtime they are ASTVisitors.
       for (const rule of rules) addValidationRule(rule as never);
     },
+    onResultProcess({ result }) {
+      // yoga marks every parse error `spec: true` (200 for `accept: application/json`, as the
+      // GraphQL-over-HTTP spec has it for syntax errors); a refused limit stays a 400.
+      for (const r of Array.isArray(result) ? result : [result]) {
+        if (!('errors' in r)) continue;
+        for (const error of r.errors ?? []) {
+          const http = error.extensions?.['http'] as { spec?: boolean } | undefined;
+          if (error.extensions?.['code'] === 'LIMIT_EXCEEDED' && http !== undefined) http.spec = false;
+        }
+      }
+    },
   };
 }
