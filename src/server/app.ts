@@ -136,7 +136,7 @@ export function buildApp(options: AppOptions): App {
       await mkdir(config.cacheDir, { recursive: true });
       const http = createServer(yoga);
       server = http;
-      ws = attachGraphQLWs(http, yoga, limits);
+      ws = attachGraphQLWs(http, yoga, limits, logger);
       await new Promise<void>((resolve, reject) => {
         http.once('error', reject);
         http.listen(port, host, () => {

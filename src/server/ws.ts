@@ -10,6 +10,7 @@ import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_LIMITS } from '../config/types.js';
 import { closeIfSlow, operationCapError, type WsLimits, wsServerLimits } from './ws-limits.js';
@@ -27,7 +28,12 @@ export interface WsHandle {
 // biome-ignore lint/suspicious/noExplicitAny: library seam, any yoga instance will do.
 type AnyYoga = YogaServerInstance<any, any>;
 
-export function attachGraphQLWs(server: Server, yoga: AnyYoga, limits: WsLimits = DEFAULT_LIMITS): WsHandle {
+export function attachGraphQLWs(
+  server: Server,
+  yoga: AnyYoga,
+  limits: WsLimits = DEFAULT_LIMITS,
+  logger?: Logger,
+): WsHandle {
   const wss: WebSocketServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
@@ -36,7 +42,11 @@ export function attachGraphQLWs(server: Server, yoga: AnyYoga, limits: WsLimits 
   const disposable = useServer(
     {
       onNext: (ctx) => {
-        closeIfSlow(ctx.extra.socket, limits);
+        if (closeIfSlow(ctx.extra.socket, limits))
+          logger?.warn(
+            { limit: 'wsBufferBytes', value: limits.wsBufferBytes },
+            'closed a WebSocket that does not read',
+          );
       },
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (yoga's example);
       // graphql-ws calls these with the args onSubscribe returned.
