@@ -80,7 +80,7 @@ describe('extractPath (properties)', () => {
     const stepsInto = (value: unknown): fc.Arbitrary<Array<string | number>> => {
       const keys: Array<string | number> = ['__proto__', 'constructor', 'length', 0, 1, 'x'];
       const collect = (v: unknown) => {
-        if (Array.isArray(v)) v.forEach((_, i) => keys.push(i));
+        if (Array.isArray(v)) keys.push(...v.keys());
         else if (v !== null && typeof v === 'object') keys.push(...Object.keys(v));
       };
       collect(value);
