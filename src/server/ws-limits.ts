@@ -5,6 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLError } from 'graphql/index.js';
+import type { Logger } from 'pino';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Limits } from '../config/types.js';
 import { limitExceeded } from './limit-error.js';
@@ -63,4 +64,19 @@ export function closeIfSlow(socket: WebSocket, limits: WsLimits): boolean {
   socket.close(WsCloseCode.SlowConsumer, 'LIMIT_EXCEEDED: wsBufferBytes');
   socket.terminate();
   return true;
+}
+
+/**
+ * graphql-ws logs every socket error with console.error ("Please check your implementation"),
+ * bypassing our logger — one line per abusive client (an oversized message is a socket error in
+ * `ws`). Its listener is replaced by one that logs through pino and closes the socket.
+ */
+export function logSocketErrors(wss: WebSocketServer, logger: Logger | undefined): void {
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (err) => {
+      logger?.warn({ err: err.message }, 'WebSocket closed on a socket error');
+      if (socket.readyState === socket.OPEN) socket.close(1011, 'Internal server error');
+    });
+  });
 }

@@ -13,7 +13,13 @@ import type { YogaServerInstance } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_LIMITS } from '../config/types.js';
-import { closeIfSlow, operationCapError, type WsLimits, wsServerLimits } from './ws-limits.js';
+import {
+  closeIfSlow,
+  logSocketErrors,
+  operationCapError,
+  type WsLimits,
+  wsServerLimits,
+} from './ws-limits.js';
 
 interface Enveloped {
   execute: (args: ExecutionArgs) => unknown;
@@ -86,6 +92,8 @@ export function attachGraphQLWs(
     // graphql-ws's heartbeat; 0 turns it off (useServer takes a non-finite value as off).
     limits.wsPingIntervalMs > 0 ? limits.wsPingIntervalMs : Number.POSITIVE_INFINITY,
   );
+  // After useServer: its connection listener has attached the error listener this replaces.
+  logSocketErrors(wss, logger);
   return {
     async close() {
       await disposable.dispose();

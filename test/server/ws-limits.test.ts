@@ -14,6 +14,7 @@ const LIMITS = {
   wsPayloadBytes: 16 * 1024,
   wsBufferBytes: 64 * 1024,
   wsPingIntervalMs: 100,
+  idsPerList: 5,
 };
 
 beforeAll(async () => {
@@ -71,6 +72,24 @@ describe('WebSocket limits', () => {
       payload: { query: `{ __typename }`, variables: { pad: 'x'.repeat(20_000) } },
     });
     expect(await ws.closed).toEqual({ code: 1009 });
+    // Logged through the server's logger, not graphql-ws's console.error.
+    await expect
+      .poll(() => server.logs.some((l) => l.msg === 'WebSocket closed on a socket error'))
+      .toBe(true);
+  });
+
+  it('applies the HTTP limits to operations over the socket too (idsPerList)', async () => {
+    const ws = await openRawWs(server.wsUrl);
+    const query = 'query ($ids: [ID!]!) { movies(ids: $ids) { id } }';
+    ws.send({ id: '1', type: 'subscribe', payload: { query, variables: { ids: ids(6) } } });
+    const answer = await ws.next((m) => m.id === '1' && m.type !== 'complete');
+    const errors = answer.type === 'error' ? answer.payload : (answer.payload as { errors: unknown }).errors;
+    expect((errors as Array<{ extensions: unknown }>)[0]?.extensions).toMatchObject({
+      code: 'LIMIT_EXCEEDED',
+      limit: 'idsPerList',
+      value: 5,
+    });
+    await closeAll([ws]);
   });
 
   it('closes a socket that stops reading once its unsent messages pass wsBufferBytes', async () => {
