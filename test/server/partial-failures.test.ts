@@ -92,6 +92,18 @@ const cases: Case[] = [
     errors: [[['movies', 1], 'BAD_INPUT']],
   },
   {
+    name: 'rows of an unknown table or with a bad path fail their entries; sibling root fields are served',
+    server: () => server,
+    query:
+      '{ a: rows(table: "nope", ids: ["1", "2"], columns: ["title"]) { id } b: rows(table: "movies", ids: ["1"], columns: ["details..x"]) { id } movies(ids: ["50"]) { id title } }',
+    data: { a: [null, null], b: [null], movies: [movie('50')] },
+    errors: [
+      [['a', 0], 'TABLE_NOT_FOUND'],
+      [['a', 1], 'TABLE_NOT_FOUND'],
+      [['b', 0], 'BAD_INPUT'],
+    ],
+  },
+  {
     name: 'LIMIT_EXCEEDED from the upstream-cost limit fails only the missing IDs',
     server: () => costly,
     before: '{ movies(ids: ["1"]) { title } }',
