@@ -138,7 +138,10 @@ export interface Limits {
   sockets: number;
   /** Bytes of one WebSocket message from a client. */
   wsPayloadBytes: number;
-  /** Bytes queued for a client that does not read; past it the socket is closed. */
+  /**
+   * Bytes queued for a client that does not read; past it the socket is closed. With
+   * `sockets`, it bounds the memory unsent messages may take: sockets × wsBufferBytes.
+   */
   wsBufferBytes: number;
   /** Idle sockets are pinged this often; one that missed the last pong is closed. 0: never. */
   wsPingIntervalMs: number;
@@ -161,9 +164,9 @@ export const DEFAULT_LIMITS: Limits = {
   tokens: 20_000,
   directives: 50,
   subscriptionsPerSocket: 50,
-  sockets: 1_000,
+  sockets: 500,
   wsPayloadBytes: 1024 * 1024,
-  wsBufferBytes: 8 * 1024 * 1024,
+  wsBufferBytes: 4 * 1024 * 1024,
   wsPingIntervalMs: 30_000,
   concurrentJobs: 4,
   upstreamCost: 50_000,

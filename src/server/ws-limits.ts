@@ -60,7 +60,8 @@ export function operationCapError(
  * would queue behind the very bytes the client does not read. Returns true when it did.
  */
 export function closeIfSlow(socket: WebSocket, limits: WsLimits): boolean {
-  if (socket.bufferedAmount <= limits.wsBufferBytes) return false;
+  // A socket closed already (operations still finishing for it) is not closed again.
+  if (socket.readyState !== socket.OPEN || socket.bufferedAmount <= limits.wsBufferBytes) return false;
   socket.close(WsCloseCode.SlowConsumer, 'LIMIT_EXCEEDED: wsBufferBytes');
   socket.terminate();
   return true;
@@ -73,10 +74,28 @@ export function closeIfSlow(socket: WebSocket, limits: WsLimits): boolean {
  */
 export function logSocketErrors(wss: WebSocketServer, logger: Logger | undefined): void {
   wss.on('connection', (socket) => {
+    dropSendErrorsOnceClosed(socket);
     socket.removeAllListeners('error');
     socket.on('error', (err) => {
       logger?.warn({ err: err.message }, 'WebSocket closed on a socket error');
       if (socket.readyState === socket.OPEN) socket.close(1011, 'Internal server error');
     });
   });
+}
+
+/**
+ * Messages still queued when a socket is closed (a slow consumer terminated, a client gone)
+ * fail their send callbacks; graphql-ws would take each for a bug of ours and print it. Nothing
+ * can be delivered on a closed socket, so those failures are dropped; an open socket's are not.
+ */
+function dropSendErrorsOnceClosed(socket: WebSocket): void {
+  const send = socket.send.bind(socket) as (...args: unknown[]) => void;
+  socket.send = ((...args: unknown[]) => {
+    const last = args.at(-1);
+    if (typeof last === 'function') {
+      const callback = last as (err?: Error) => void;
+      args[args.length - 1] = (err?: Error) => callback(socket.readyState === socket.OPEN ? err : undefined);
+    }
+    send(...args);
+  }) as typeof socket.send;
 }
