@@ -2,6 +2,26 @@
 import { BadInputError } from './errors.js';
 import { type ParsedPath, parsePath } from './json/json-path.js';
 
+// C0 and C1 control characters (NUL, newlines, escapes…) and unpaired UTF-16 surrogates: the
+// first break key separators, logs and SQL text, the second cannot be stored as UTF-8 (two
+// different lone surrogates would become the same U+FFFD in a Parquet part).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Why a string cannot be an ID, or undefined when it can. */
+export function idProblem(id: string): string | undefined {
+  if (id.length === 0) return 'is an empty string; every id must be non-empty';
+  const control = CONTROL.exec(id);
+  if (control !== null) {
+    const code = control[0].charCodeAt(0).toString(16).padStart(4, '0');
+    return `contains the control character U+${code.toUpperCase()} at offset ${control.index}; ids must be printable text`;
+  }
+  if (LONE_SURROGATE.test(id))
+    return 'is not valid Unicode (an unpaired surrogate); ids must be valid UTF-8 text';
+  return undefined;
+}
+
 /**
  * IDs are strings in the cache (polars merges integers above 2^53 and mixes types into nulls),
  * so integer IDs are accepted as their decimal text — but never mixed with strings, where "7"
@@ -16,8 +36,8 @@ export function normalizeIds(ids: ReadonlyArray<string | number>): string[] {
   for (let i = 0; i < ids.length; i++) {
     const id: unknown = ids[i];
     if (typeof id === 'string') {
-      if (id.length === 0)
-        throw new BadInputError(`ids[${i}] is an empty string; every id must be non-empty.`);
+      const problem = idProblem(id);
+      if (problem !== undefined) throw new BadInputError(`ids[${i}] ${problem}.`, { id });
       out[i] = id;
     } else if (typeof id === 'number') {
       if (!Number.isSafeInteger(id)) {

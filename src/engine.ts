@@ -198,16 +198,19 @@ class Engine implements Cache {
       }
       const cost = [...res.missing.values()].reduce((n, cols) => n + Math.max(1, cols.length), 0);
       if (opts.maxUpstreamCost !== undefined && cost > opts.maxUpstreamCost) {
-        throw new LimitExceededError(
-          `This request would fetch ${cost} cells (${res.missing.size} missing ids × their missing columns) from the upstream of "${table}"; the limit is ${opts.maxUpstreamCost}. Start a background fetch with the warm mutation, then query the cached rows.`,
-          { table, cost, limit: opts.maxUpstreamCost },
+        // Only the missing IDs are refused: cached ones are served, whatever the request's size.
+        const refused = new LimitExceededError(
+          `This request would fetch ${cost} cells (${res.missing.size} missing ids × their missing columns) from the upstream of "${table}"; the limit "upstreamCost" is ${opts.maxUpstreamCost}. Start a background fetch with the warm mutation, then query the cached rows.`,
+          { table, limit: 'upstreamCost', value: opts.maxUpstreamCost, actual: cost },
         );
+        for (const id of res.missing.keys()) errors.set(id, refused);
+      } else {
+        const outcome = await this.track(this.fetchMissing(table, p, res.missing, opts).done);
+        jobId = outcome.jobId;
+        for (const [id, e] of outcome.failures) errors.set(id, e);
+        if (opts.durable) await p.store.flush();
+        res = await p.store.lookup(ids, p.base);
       }
-      const outcome = await this.track(this.fetchMissing(table, p, res.missing, opts).done);
-      jobId = outcome.jobId;
-      for (const [id, e] of outcome.failures) errors.set(id, e);
-      if (opts.durable) await p.store.flush();
-      res = await p.store.lookup(ids, p.base);
     }
     const notFound = new Set(res.notFound);
     for (const id of res.missing.keys()) {

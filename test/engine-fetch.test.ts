@@ -28,7 +28,9 @@ describe('fetching', () => {
       fetcher: f.fetch,
       onProgress: (e) => events.push(e),
     });
-    expect(f.calls.map((c) => c.ids.length)).toEqual([100, 100, 100, 100, 100]);
+    // Batch 3 fails, and so do both its halves (tried once each to isolate a bad ID, see
+    // fetch/isolate.ts): the fault is the upstream's, so probing stops there.
+    expect(f.calls.map((c) => c.ids.length)).toEqual([100, 100, 100, 50, 50, 100, 100]);
     const failed = f.calls[2]!.ids;
     expect(res.rows.size).toBe(400);
     expect([...res.errors.keys()].sort()).toEqual([...failed].sort());

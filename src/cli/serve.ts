@@ -15,7 +15,8 @@ Options:
   -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)
   -H, --host HOST              address to bind (default: 127.0.0.1; 0.0.0.0 for every interface)
   --insecure                   allow a non-loopback --host without "auth" in the config (anyone reaching it may do anything)
-  --max-upstream-cost N        refuse requests that would fetch more than N ID x column cells upstream
+  --max-upstream-cost N        refuse lookups that would fetch more than N ID x column cells upstream
+                               (overrides limits.upstreamCost; default 50000)
   -c, --config PATH            config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
   -h, --help                   show this help
 

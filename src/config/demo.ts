@@ -7,6 +7,7 @@ import {
   type CacheGateConfig,
   type ColumnType,
   DEFAULT_BATCH,
+  DEFAULT_LIMITS,
   DEFAULT_NOT_FOUND_TTL_MS,
   DEFAULT_STORE,
   type RelationConfig,
@@ -125,6 +126,7 @@ export function demoConfig(cwd: string): CacheGateConfig {
     cacheDir,
     baseDir: cwd,
     store: { ...DEFAULT_STORE },
+    limits: { ...DEFAULT_LIMITS },
     tables: {
       movies: table(
         'movies',

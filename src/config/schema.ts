@@ -11,8 +11,10 @@ import {
   type ColumnType,
   DEFAULT_BATCH,
   DEFAULT_BREAKER,
+  DEFAULT_LIMITS,
   DEFAULT_NOT_FOUND_TTL_MS,
   DEFAULT_STORE,
+  type Limits,
   type SourceConfig,
   type StoreLimits,
   TABLE_NAME,
@@ -273,6 +275,28 @@ const storeSchema = z
     }),
   );
 
+const limitsSchema = z
+  .strictObject({
+    requestBodyBytes: size.optional(),
+    idsPerList: positiveInt.optional(),
+    depth: positiveInt.optional(),
+    aliases: positiveInt.optional(),
+    tokens: positiveInt.optional(),
+    directives: positiveInt.optional(),
+    subscriptionsPerSocket: positiveInt.optional(),
+    sockets: positiveInt.optional(),
+    wsPayloadBytes: size.optional(),
+    wsBufferBytes: size.optional(),
+    wsPingInterval: duration.optional(),
+    concurrentJobs: positiveInt.optional(),
+    upstreamCost: positiveInt.optional(),
+    warmCost: positiveInt.optional(),
+  })
+  .transform(({ wsPingInterval, ...rest }): Limits => {
+    const set = dropUndefined({ ...rest, wsPingIntervalMs: wsPingInterval });
+    return { ...DEFAULT_LIMITS, ...set };
+  });
+
 /**
  * Rules spanning tables: relation targets, and GraphQL names that would collide. Runs on
  * values that may have failed validation, so it reads them defensively.
@@ -336,6 +360,7 @@ export const configSchema = z
     tables: recordOf(tableSchema, tableNameIssue),
     store: storeSchema.default(() => ({ ...DEFAULT_STORE })),
     ...accessKeys,
+    limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
   })
   .superRefine((c, ctx) => checkAcrossTables(c.tables, ctx), {
     when: (p) => isRecord(p.value) && isRecord(p.value['tables']),

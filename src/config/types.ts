@@ -151,6 +151,8 @@ export interface CacheGateConfig extends AccessConfig {
   cacheDir: string;
   tables: Record<string, TableConfig>;
   store: StoreLimits;
+  /** Request limits (DESIGN §4); DEFAULT_LIMITS where absent. */
+  limits?: Limits;
   /** Folder the config was loaded from; module source paths resolve against it. */
   baseDir: string;
 }
@@ -176,3 +178,59 @@ export const DEFAULT_STORE: StoreLimits = {
 };
 
 export const DEFAULT_NOT_FOUND_TTL_MS = 10 * 60_000;
+
+/**
+ * Limits of what one client may ask (DESIGN §4), all on by default. Over one, the client gets
+ * LIMIT_EXCEEDED naming it (`extensions.limit`) and its value (`extensions.value`).
+ */
+export interface Limits {
+  /** Bytes of an HTTP request body. */
+  requestBodyBytes: number;
+  /** Items of any one list argument (`ids`, `columns`), inline or in a variable. */
+  idsPerList: number;
+  /** Nesting of fields in an operation (fragments flattened, introspection not counted). */
+  depth: number;
+  aliases: number;
+  /** Lexical tokens of a document: bounds parse time before anything else runs. */
+  tokens: number;
+  directives: number;
+  /** Operations running at once on one WebSocket. */
+  subscriptionsPerSocket: number;
+  /** Open WebSockets of the server. */
+  sockets: number;
+  /** Bytes of one WebSocket message from a client. */
+  wsPayloadBytes: number;
+  /**
+   * Bytes queued for a client that does not read; past it the socket is closed. With
+   * `sockets`, it bounds the memory unsent messages may take: sockets × wsBufferBytes.
+   */
+  wsBufferBytes: number;
+  /** Idle sockets are pinged this often; one that missed the last pong is closed. 0: never. */
+  wsPingIntervalMs: number;
+  /** Background `warm` jobs running at once. */
+  concurrentJobs: number;
+  /** Upstream cells (missing IDs × missing columns) one lookup of a query may fetch. */
+  upstreamCost: number;
+  /**
+   * The upstream-cost limit of one `warm` call (IDs × columns, counted before the cache is
+   * read). Higher than `upstreamCost`: warm is the way to fetch what a query may not.
+   */
+  warmCost: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  requestBodyBytes: 1024 * 1024,
+  idsPerList: 10_000,
+  depth: 12,
+  aliases: 50,
+  tokens: 20_000,
+  directives: 50,
+  subscriptionsPerSocket: 50,
+  sockets: 500,
+  wsPayloadBytes: 1024 * 1024,
+  wsBufferBytes: 4 * 1024 * 1024,
+  wsPingIntervalMs: 30_000,
+  concurrentJobs: 4,
+  upstreamCost: 50_000,
+  warmCost: 1_000_000,
+};

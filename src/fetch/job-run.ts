@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../errors.js';
 import type { PlannedBatch } from './batch-plan.js';
 import type { FetchRequest } from './coordinator.js';
+import { isolateFailure } from './isolate.js';
 import type { FetchProgress, JobStatus } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import { type FetchedBatch, fetchedBatch } from './normalize-rows.js';
@@ -63,12 +64,23 @@ export class JobRun {
           this.req.signal.throwIfAborted();
           fetched = await this.fetchBatch(claimed.batch, index + 1);
         } catch (e) {
-          this.fail(claimed.batch, e);
-          this.settle(claimed);
+          // One bad ID must not fail the IDs batched with it: see isolate.ts.
+          const isolated = await isolateFailure(
+            claimed.batch,
+            e,
+            (part) => this.fetchBatch(part, index + 1, 0),
+            this.req.signal,
+          );
+          for (const f of isolated.failed) this.fail(f.batch, f.error);
+          await writing;
+          writing = this.write(
+            claimed,
+            isolated.fetched.map((f) => ({ batch: f.batch, fetched: f.result })),
+          );
           continue;
         }
         await writing;
-        writing = this.write(claimed, fetched);
+        writing = this.write(claimed, [{ batch: claimed.batch, fetched }]);
       }
       await writing;
     };
@@ -100,14 +112,19 @@ export class JobRun {
     return parts.length === 0 ? 'done' : parts.join('; ');
   }
 
-  /** Never rejects: a refused write fails its own batch only. */
-  private async write(claimed: ClaimedBatch, fetched: FetchedBatch): Promise<void> {
-    try {
-      await this.req.write(fetched);
-      this.rowsFetched += fetched.rows.length;
-      this.notFoundCount += fetched.notFound.length;
-    } catch (e) {
-      this.fail(claimed.batch, e);
+  /** Never rejects: a refused write fails its own batch (or part of a split batch) only. */
+  private async write(
+    claimed: ClaimedBatch,
+    parts: ReadonlyArray<{ batch: PlannedBatch; fetched: FetchedBatch }>,
+  ): Promise<void> {
+    for (const { batch, fetched } of parts) {
+      try {
+        await this.req.write(fetched);
+        this.rowsFetched += fetched.rows.length;
+        this.notFoundCount += fetched.notFound.length;
+      } catch (e) {
+        this.fail(batch, e);
+      }
     }
     this.settle(claimed);
   }
@@ -130,8 +147,10 @@ export class JobRun {
     }
   }
 
-  private async fetchBatch(batch: PlannedBatch, number: number): Promise<FetchedBatch> {
-    const { table, fetcher, policy } = this.req;
+  /** `retries` overrides the policy's (halves of a failed batch get one attempt each). */
+  private async fetchBatch(batch: PlannedBatch, number: number, retries?: number): Promise<FetchedBatch> {
+    const { table, fetcher } = this.req;
+    const policy = retries === undefined ? this.req.policy : { ...this.req.policy, retries };
     const result = await withRetry(
       (signal, attempt) => {
         this.req.onAttempt?.();

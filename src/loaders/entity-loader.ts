@@ -4,6 +4,7 @@
  * their columns, so a query costs one lookup per table however many fields and entities it has.
  */
 import DataLoader from 'dataloader';
+import { idProblem } from '../engine-input.js';
 import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
 import { BadInputError, type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
 
@@ -64,7 +65,15 @@ export function createEntityLoader(
   if (options.maxUpstreamCost !== undefined) lookupOptions.maxUpstreamCost = options.maxUpstreamCost;
 
   async function batch(keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> {
-    const ids = [...new Set(keys.map((k) => k.id))];
+    // A bad ID (a NUL byte, an unpaired surrogate) fails its own entries, not the batch.
+    const badIds = new Map<string, BadInputError>();
+    for (const { id } of keys) {
+      const problem = badIds.has(id) ? undefined : idProblem(id);
+      if (problem !== undefined)
+        badIds.set(id, new BadInputError(`Id ${JSON.stringify(id)} ${problem}.`, { table, id }));
+    }
+    const ids = [...new Set(keys.map((k) => k.id))].filter((id) => !badIds.has(id));
+    if (ids.length === 0) return keys.map((k) => badIds.get(k.id)!);
     let columns = [...new Set(keys.flatMap((k) => k.columns))];
     // Only IDs asked for (`{ movies(ids) { id } }`): the engine cannot fetch zero columns of an
     // uncached row, so one configured column stands in to learn which IDs exist.
@@ -88,7 +97,7 @@ export function createEntityLoader(
     }
     options.onLookup?.(table, ids.length, columns.length, performance.now() - started);
     return keys.map((key): EntityRow | Error => {
-      const error = result.errors.get(key.id);
+      const error = badIds.get(key.id) ?? result.errors.get(key.id);
       if (error !== undefined) return error;
       const values = result.rows.get(key.id);
       if (values === undefined) return new DataNotFoundError(table, [key.id]);

@@ -16,8 +16,15 @@ export interface ProgressFeed {
   events(filter: ProgressFilter): AsyncIterable<FetchProgress>;
 }
 
+/** Starts `warm` jobs within the server's limits (concurrent jobs, upstream cost); throws LIMIT_EXCEEDED. */
+export interface WarmGate {
+  warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress;
+}
+
 export interface SchemaContext {
   cache: Cache;
+  /** Used by `warm` when present; a bare `cache.warm` otherwise (library and tests). */
+  warmGate?: WarmGate | undefined;
   loaders: Loaders;
   progress: ProgressFeed;
 }

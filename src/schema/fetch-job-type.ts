@@ -36,7 +36,8 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
       },
       resolve: (_root, args, ctx) => {
         requireTable(ctx.cache, args.table);
-        return ctx.cache.warm(args.table, args.ids, args.columns ?? undefined);
+        const columns = args.columns ?? undefined;
+        return (ctx.warmGate ?? ctx.cache).warm(args.table, args.ids, columns);
       },
     }),
   );

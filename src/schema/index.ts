@@ -13,7 +13,7 @@ import { addRowType } from './row-type.js';
 import { planSchema } from './table-plan.js';
 import { addTableStatsType } from './table-stats-type.js';
 
-export type { ProgressFeed, ProgressFilter, SchemaContext } from './context.js';
+export type { ProgressFeed, ProgressFilter, SchemaContext, WarmGate } from './context.js';
 export { defaultTypeName, safeFieldName } from './naming.js';
 export { planSchema, type SchemaPlan, type TablePlan } from './table-plan.js';
 

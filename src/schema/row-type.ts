@@ -30,9 +30,19 @@ export function addRowType(builder: Builder): void {
         columns: t.arg.stringList({ required: true }),
       },
       resolve: (_root, args, ctx) => {
-        const columns = [...new Set(args.columns.map((c) => parsePath(c).raw))];
+        let columns: string[];
+        let loader: ReturnType<typeof ctx.loaders.get>;
+        try {
+          columns = [...new Set(args.columns.map((c) => parsePath(c).raw))];
+          loader = ctx.loaders.get(args.table);
+        } catch (error) {
+          // An unknown table or a bad path fails this field's entries, not the sibling root
+          // fields (thrown for the non-null field, it would null `data`). With no entries to
+          // carry it, it is thrown.
+          if (args.ids.length === 0) throw error;
+          return settleList(args.ids.map(() => Promise.reject(error)));
+        }
         const key = [...columns].sort();
-        const loader = ctx.loaders.get(args.table);
         return settleList(
           args.ids.map(async (id) => {
             const row = await loader.load({ id, columns: key });

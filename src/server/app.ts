@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { GraphQLSchema } from 'graphql';
 import { createYoga, type YogaServerInstance, maskError as yogaMaskError } from 'graphql-yoga';
 import { type Logger, pino } from 'pino';
-import type { CacheGateConfig } from '../config/types.js';
+import { type CacheGateConfig, DEFAULT_LIMITS, type Limits } from '../config/types.js';
 import { createCache } from '../engine.js';
 import type { Cache } from '../engine-types.js';
 import { ConfigError } from '../errors.js';
@@ -25,17 +25,20 @@ import { exposureOf } from './exposure.js';
 import { defaultQuery } from './graphiql.js';
 import { createMetrics } from './metrics.js';
 import { principalOf, useAuth } from './plugins/use-auth.js';
+import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.js';
 import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
-import { type Limits, useLimits } from './plugins/use-limits.js';
+import { useLimits } from './plugins/use-limits.js';
+import { useListLimit } from './plugins/use-list-limit.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLog } from './plugins/use-request-log.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
+import { createWarmGate } from './warm-gate.js';
 import { attachGraphQLWs, type WsHandle } from './ws.js';
 
 export interface AppOptions {
@@ -45,9 +48,10 @@ export interface AppOptions {
   logger?: Logger;
   /** Progress events travel through Redis (DESIGN §6) instead of staying in-process. */
   redisUrl?: string;
-  /** Upstream cells (missing IDs × missing columns) one lookup may fetch; unlimited if absent. */
+  /** Overrides `limits.upstreamCost` (upstream cells one lookup or warm may fetch). */
   maxUpstreamCost?: number;
-  limits?: Limits;
+  /** Overrides the config's `limits`, key by key. */
+  limits?: Partial<Limits>;
   /** Listen on a non-loopback address without `auth` (`serve --insecure`). */
   insecure?: boolean;
   /** Where NODE_ENV is read (production defaults, `exposure.ts`); `process.env` by default. */
@@ -151,12 +155,20 @@ export function buildApp(options: AppOptions): App {
   const metrics = createMetrics(cache);
   const bridge = createProgressBridge(cache.jobs, options.redisUrl);
   const stopMetrics = cache.jobs.subscribe((event) => metrics.progress(event));
+  const limits: Limits = {
+    ...DEFAULT_LIMITS,
+    ...config.limits,
+    ...options.limits,
+    ...(options.maxUpstreamCost === undefined ? {} : { upstreamCost: options.maxUpstreamCost }),
+  };
+  const warmGate = createWarmGate(cache, limits);
   const deps = {
     cache,
     progress: bridge.feed,
     logger,
+    warmGate,
     loaderOptions: {
-      maxUpstreamCost: options.maxUpstreamCost,
+      maxUpstreamCost: limits.upstreamCost,
       onLookup: (table: string, _ids: number, _columns: number, ms: number) => metrics.lookup(table, ms),
     },
   };
@@ -174,6 +186,8 @@ export function buildApp(options: AppOptions): App {
     // File uploads are not part of the API; a multipart body is also what a CSRF form sends.
     multipart: false,
     logging: yogaLogger(logger),
+    // useBodyLimit answers with our LIMIT_EXCEEDED instead of yoga's 25 MB cap.
+    maxRequestBodySize: false,
     // Second line of defence: use-error-mapping handles execution results with their request
     // id; this catches errors raised outside them (context creation, subscription setup).
     maskedErrors: {
@@ -195,7 +209,9 @@ export function buildApp(options: AppOptions): App {
       useHealth(config.cacheDir),
       useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
-      useLimits(options.limits),
+      useBodyLimit(limits.requestBodyBytes),
+      useLimits(limits),
+      useListLimit(limits.idsPerList),
       useErrorMapping(),
     ],
   });
@@ -225,11 +241,13 @@ export function buildApp(options: AppOptions): App {
       server = http;
       // Attached once listening: a WebSocketServer re-emits the server's listen error, which
       // without a listener of its own would crash the process with a second stack trace.
-      ws = attachGraphQLWs(http, yoga, {
-        authenticator,
-        origins,
-        onRefused: (reason) => logger.warn({ reason }, 'websocket refused'),
-      });
+      ws = attachGraphQLWs(
+        http,
+        yoga,
+        { authenticator, origins, onRefused: (reason) => logger.warn({ reason }, 'websocket refused') },
+        limits,
+        logger,
+      );
       const bound = (http.address() as AddressInfo).port;
       const shown = host.includes(':') ? `[${host}]` : host;
       logger.info({ port: bound, host }, 'cachegate listening');
@@ -251,6 +269,7 @@ export function buildApp(options: AppOptions): App {
           await httpClosed;
           clearTimeout(cut);
           stopMetrics();
+          warmGate.close();
           await bridge.close();
           await cacheClosed;
         })();

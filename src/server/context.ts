@@ -2,7 +2,7 @@
 import type { Logger } from 'pino';
 import type { Cache } from '../engine-types.js';
 import { createLoaders, type EntityLoaderOptions } from '../loaders/index.js';
-import type { ProgressFeed, SchemaContext } from '../schema/index.js';
+import type { ProgressFeed, SchemaContext, WarmGate } from '../schema/index.js';
 import { OPEN_PRINCIPAL, type Principal } from './auth/principal.js';
 
 export interface ServerContext extends SchemaContext {
@@ -18,6 +18,7 @@ export interface ContextDeps {
   progress: ProgressFeed;
   logger: Logger;
   loaderOptions: EntityLoaderOptions;
+  warmGate?: WarmGate;
 }
 
 export function createServerContext(
@@ -30,6 +31,7 @@ export function createServerContext(
     cache: deps.cache,
     loaders: createLoaders(deps.cache, deps.loaderOptions),
     progress: deps.progress,
+    warmGate: deps.warmGate,
     requestId,
     logger: deps.logger,
   };

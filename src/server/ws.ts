@@ -10,10 +10,19 @@ import type { Server } from 'node:http';
 import { type ExecutionArgs, GraphQLError } from 'graphql/index.js';
 import { useServer } from 'graphql-ws/use/ws';
 import type { YogaServerInstance } from 'graphql-yoga';
+import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
+import { DEFAULT_LIMITS } from '../config/types.js';
 import type { Authenticator } from './auth/authenticate.js';
 import type { OriginPolicy } from './auth/origins.js';
 import { OPEN_PRINCIPAL, type Principal } from './auth/principal.js';
+import {
+  closeIfSlow,
+  logSocketErrors,
+  operationCapError,
+  type WsLimits,
+  wsServerLimits,
+} from './ws-limits.js';
 
 /** graphql-ws close code for a refused connection_init (its CloseCode.Forbidden). */
 export const CLOSE_FORBIDDEN = 4403;
@@ -39,17 +48,27 @@ export interface WsHandle {
 // biome-ignore lint/suspicious/noExplicitAny: library seam, any yoga instance will do.
 type AnyYoga = YogaServerInstance<any, any>;
 
-export function attachGraphQLWs(server: Server, yoga: AnyYoga, access?: WsAccess): WsHandle {
-  const wss = new WebSocketServer({
+export function attachGraphQLWs(
+  server: Server,
+  yoga: AnyYoga,
+  access?: WsAccess,
+  limits: WsLimits = DEFAULT_LIMITS,
+  logger?: Logger,
+): WsHandle {
+  const capped = wsServerLimits(limits, () => wss);
+  const wss: WebSocketServer = new WebSocketServer({
     server,
     path: yoga.graphqlEndpoint,
+    maxPayload: capped.maxPayload,
     // Browsers apply no CORS to WebSockets: a page of any origin could open one with the user's
-    // network position, so the upgrade itself checks Origin.
-    verifyClient: ({ req }, done) => {
-      if (access === undefined || access.origins.allowsUpgrade(req.headers.origin, req.headers.host))
-        return done(true);
-      access.onRefused?.(`origin ${JSON.stringify(req.headers.origin)} not allowed`);
-      done(false, 403, 'Origin not allowed: add it to cors.origins');
+    // network position, so the upgrade itself checks Origin, then the socket cap.
+    verifyClient: (info, done) => {
+      const { req } = info;
+      if (access !== undefined && !access.origins.allowsUpgrade(req.headers.origin, req.headers.host)) {
+        access.onRefused?.(`origin ${JSON.stringify(req.headers.origin)} not allowed`);
+        return done(false, 403, 'Origin not allowed: add it to cors.origins');
+      }
+      capped.verifyClient(info, done);
     },
   });
   // The principal of each socket, found once in connection_init and used by all its operations.
@@ -70,11 +89,20 @@ export function attachGraphQLWs(server: Server, yoga: AnyYoga, access?: WsAccess
         principals.set(ctx, outcome.principal);
         return true;
       },
+      onNext: (ctx) => {
+        if (closeIfSlow(ctx.extra.socket, limits))
+          logger?.warn(
+            { limit: 'wsBufferBytes', value: limits.wsBufferBytes },
+            'closed a WebSocket that does not read',
+          );
+      },
       // The enveloped execute/subscribe travel in rootValue from onSubscribe (yoga's example);
       // graphql-ws calls these with the args onSubscribe returned.
       execute: (args) => (args.rootValue as Enveloped).execute(args) as never,
       subscribe: (args) => (args.rootValue as Enveloped).subscribe(args) as never,
       onSubscribe: async (ctx, _id, payload) => {
+        const capped = operationCapError(ctx.subscriptions, limits);
+        if (capped !== undefined) return [capped];
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           req: ctx.extra.request,
@@ -104,7 +132,11 @@ export function attachGraphQLWs(server: Server, yoga: AnyYoga, access?: WsAccess
       },
     },
     wss,
+    // graphql-ws's heartbeat; 0 turns it off (useServer takes a non-finite value as off).
+    limits.wsPingIntervalMs > 0 ? limits.wsPingIntervalMs : Number.POSITIVE_INFINITY,
   );
+  // After useServer: its connection listener has attached the error listener this replaces.
+  logSocketErrors(wss, logger);
   return {
     async close() {
       await disposable.dispose();

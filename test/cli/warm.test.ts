@@ -35,8 +35,9 @@ describe('cachegate warm', () => {
       dir,
     );
     expect(code).toBe(1);
-    expect(stdout).toMatch(/warm movies: (FAILED|PARTIAL)/);
-    expect(stderr).toMatch(/3 failed IDs: 101, 102, bad1/);
+    // The failed batch is split to isolate the ID that fails it: 101 and 102 are still warmed.
+    expect(stdout).toMatch(/warm movies: PARTIAL/);
+    expect(stderr).toMatch(/1 failed IDs: bad1/);
   });
 
   it('exits 2 naming the table when the table is not configured', async () => {

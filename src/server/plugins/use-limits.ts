@@ -1,81 +1,82 @@
 /**
- * Static limits checked at validation, before anything runs: selection depth and alias count.
- * (The upstream-cost limit is the engine's, as it depends on what is cached.)
+ * Document limits checked before anything runs: tokens while parsing (so a huge document stops
+ * early), then depth, aliases and directives at validation — GraphQL Armor's rules, which
+ * memoise each fragment, so a fanned-out fragment chain costs linear, not exponential, time.
+ * Their rejections become our LIMIT_EXCEEDED (HTTP 400) instead of armor's "Syntax Error".
  */
-// graphql/index.js: see server/errors.ts (one GraphQLError class with yoga's, also under vitest).
-import {
-  type ASTVisitor,
-  type FragmentDefinitionNode,
-  GraphQLError,
-  Kind,
-  type SelectionSetNode,
-  type ValidationContext,
-} from 'graphql/index.js';
+import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
+import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
+import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { MaxTokensParserWLexer } from '@escape.tech/graphql-armor-max-tokens';
+import type { ParseOptions, Source, ValidationContext } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
+import { DEFAULT_LIMITS, type Limits } from '../../config/types.js';
+import { type LimitName, limitExceeded } from '../limit-error.js';
 
-export interface Limits {
-  maxDepth: number;
-  maxAliases: number;
-}
+type DocumentLimits = Pick<Limits, 'tokens' | 'depth' | 'aliases' | 'directives'>;
 
-export const DEFAULT_LIMITS: Limits = { maxDepth: 12, maxAliases: 50 };
+const WHAT: Record<'depth' | 'aliases' | 'directives', string> = {
+  depth: 'nests fields deeper than allowed',
+  aliases: 'uses more aliases than allowed',
+  directives: 'uses more directives than allowed',
+};
 
-function measure(
-  set: SelectionSetNode | undefined,
-  fragments: ReadonlyMap<string, FragmentDefinitionNode>,
-  seen: ReadonlySet<string>,
-): { depth: number; aliases: number } {
-  let depth = 0;
-  let aliases = 0;
-  for (const s of set?.selections ?? []) {
-    let inner: { depth: number; aliases: number };
-    if (s.kind === Kind.FIELD) {
-      // Introspection (GraphiQL's own query nests `ofType` deeply) is bounded by the schema.
-      if (s.name.value === '__schema' || s.name.value === '__type') continue;
-      inner = measure(s.selectionSet, fragments, seen);
-      inner = { depth: inner.depth + 1, aliases: inner.aliases + (s.alias ? 1 : 0) };
-    } else if (s.kind === Kind.INLINE_FRAGMENT) {
-      inner = measure(s.selectionSet, fragments, seen);
-    } else {
-      const fragment = fragments.get(s.name.value);
-      // Cycles are reported by graphql's own NoFragmentCycles rule.
-      if (fragment === undefined || seen.has(s.name.value)) continue;
-      inner = measure(fragment.selectionSet, fragments, new Set([...seen, s.name.value]));
-    }
-    depth = Math.max(depth, inner.depth);
-    aliases += inner.aliases;
-  }
-  return { depth, aliases };
-}
-
-export function limitsRule(limits: Limits) {
-  return (context: ValidationContext): ASTVisitor => ({
-    Document(document) {
-      const fragments = new Map<string, FragmentDefinitionNode>();
-      for (const d of document.definitions)
-        if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-      for (const d of document.definitions) {
-        if (d.kind !== Kind.OPERATION_DEFINITION) continue;
-        const { depth, aliases } = measure(d.selectionSet, fragments, new Set());
-        const report = (what: string, got: number, max: number) =>
-          context.reportError(
-            new GraphQLError(`The operation ${what} ${got}; at most ${max} is allowed.`, {
-              nodes: d,
-              extensions: { code: 'LIMIT_EXCEEDED' },
-            }),
-          );
-        if (depth > limits.maxDepth) report('nests fields', depth, limits.maxDepth);
-        if (aliases > limits.maxAliases) report('uses aliases', aliases, limits.maxAliases);
-      }
-    },
-  });
-}
-
-export function useLimits(limits: Limits = DEFAULT_LIMITS): Plugin {
-  const rule = limitsRule(limits);
+/** Armor's callbacks: report ours in place of theirs (theirs is not propagated). */
+function rejectAs(limit: 'depth' | 'aliases' | 'directives', value: number) {
   return {
+    n: value,
+    propagateOnRejection: false,
+    onReject: [
+      (context: ValidationContext | null) =>
+        context?.reportError(limitExceeded(limit, value, `The operation ${WHAT[limit]}.`)),
+    ],
+  };
+}
+
+function tooManyTokens(limit: LimitName, value: number) {
+  return limitExceeded(
+    limit,
+    value,
+    'The document has too many tokens; send fewer fields or pass long lists as variables.',
+  );
+}
+
+export function useLimits(limits: DocumentLimits = DEFAULT_LIMITS): Plugin {
+  const rules = [
+    maxDepthRule({ ...rejectAs('depth', limits.depth), flattenFragments: true, ignoreIntrospection: true }),
+    // Every alias counts, `__typename` ones too (armor exempts those by default).
+    maxAliasesRule({ ...rejectAs('aliases', limits.aliases), allowList: [] }),
+    maxDirectivesRule(rejectAs('directives', limits.directives)),
+  ];
+  const parseOptions = {
+    n: limits.tokens,
+    // Thrown from the callback, before armor would throw its own error.
+    onReject: [
+      () => {
+        throw tooManyTokens('tokens', limits.tokens);
+      },
+    ],
+  };
+  const parse = (source: string | Source, options?: ParseOptions) =>
+    new MaxTokensParserWLexer(source, { ...options, ...parseOptions }).parseDocument();
+  return {
+    onParse({ setParseFn }) {
+      setParseFn(parse);
+    },
     onValidate({ addValidationRule }) {
-      addValidationRule(rule);
+      // Armor's visitors are typed against its own graphql types; at runtime they are ASTVisitors.
+      for (const rule of rules) addValidationRule(rule as never);
+    },
+    onResultProcess({ result }) {
+      // yoga marks every parse error `spec: true` (200 for `accept: application/json`, as the
+      // GraphQL-over-HTTP spec has it for syntax errors); a refused limit stays a 400.
+      for (const r of Array.isArray(result) ? result : [result]) {
+        if (!('errors' in r)) continue;
+        for (const error of r.errors ?? []) {
+          const http = error.extensions?.['http'] as { spec?: boolean } | undefined;
+          if (error.extensions?.['code'] === 'LIMIT_EXCEEDED' && http !== undefined) http.spec = false;
+        }
+      }
     },
   };
 }
