@@ -130,14 +130,19 @@ describe('Coordinator', () => {
     const a = request({ missing: missing(range(1, 200)), fetcher: first.fetch, write: store.write });
     await first.arrived(0);
     first.fail(0, new Error('connection reset'));
+    // The failed batch is split to isolate a bad id (isolate.ts): both halves fail too.
     await first.arrived(1);
+    first.fail(1, new Error('connection reset'));
+    await first.arrived(2);
+    first.fail(2, new Error('connection reset'));
+    await first.arrived(3);
     // Batch 1 failed and released "1"; a second request claims it and is still fetching.
     const second = heldFetcher();
     const b = request({ missing: missing(['1']), fetcher: second.fetch, write: store.write });
     expect(b.first).toBeDefined();
     await second.arrived(0);
     // The first job ends: its final release must not drop the second request's claim.
-    first.open(1);
+    first.open(3);
     const outcomeA = await a.done;
     expect(outcomeA.failures.size).toBe(100);
     const third = heldFetcher();
