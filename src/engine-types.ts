@@ -76,6 +76,8 @@ export interface TableStats {
   table: string;
   rows: number;
   parts: number;
+  /** Delta files not yet compacted into parts. */
+  deltas: number;
   bytes: number;
   hits: number;
   misses: number;

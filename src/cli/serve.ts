@@ -20,7 +20,10 @@ Options:
   -h, --help                   show this help
 
 Environment:
-  REDIS_URL                    share fetch progress and fetch locks with other replicas through Redis`;
+  REDIS_URL                    send fetch progress through Redis, so a subscriber on one replica sees jobs
+                               running on another (fetches are not coordinated across replicas)
+  LOG_LEVEL                    trace | debug | info (default) | warn | error | silent
+  OTEL_EXPORTER_OTLP_ENDPOINT  export OpenTelemetry traces over OTLP/HTTP (off when unset)`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs({

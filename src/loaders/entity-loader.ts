@@ -29,6 +29,8 @@ export interface EntityLoaderOptions {
   maxUpstreamCost?: number | undefined;
   /** Called after every lookup, for metrics. */
   onLookup?: ((table: string, ids: number, columns: number, ms: number) => void) | undefined;
+  /** Receives each batch's work as it starts (`Loaders.idle`). */
+  onBatch?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 export type EntityLoader = DataLoader<EntityKey, EntityRow, string>;
@@ -96,5 +98,10 @@ export function createEntityLoader(
     });
   }
 
-  return new DataLoader<EntityKey, EntityRow, string>(batch, { cacheKeyFn: entityKey });
+  const tracked = (keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> => {
+    const work = batch(keys);
+    options.onBatch?.(work);
+    return work;
+  };
+  return new DataLoader<EntityKey, EntityRow, string>(tracked, { cacheKeyFn: entityKey });
 }

@@ -29,6 +29,13 @@ describe('cachegate --help', () => {
     expect(stdout).toContain(option);
   });
 
+  it('serve --help promises only what is built (Redis carries progress, not fetch locks)', async () => {
+    const { stdout } = await runCli(['serve', '--help'], dir);
+    expect(stdout).toMatch(/REDIS_URL\s+send fetch progress through Redis/);
+    expect(stdout).not.toContain('fetch locks');
+    expect(stdout).toContain('LOG_LEVEL');
+  });
+
   it('rejects an unknown command with exit code 2', async () => {
     const { code, stderr } = await runCli(['frobnicate'], dir);
     expect(code).toBe(2);

@@ -149,6 +149,9 @@ describe('parseConfig', () => {
     });
     expect(message).toContain('tables.movies.colums: unknown key');
     expect(message).toContain('extra: unknown key');
+    // Users have the README, not the design notes.
+    expect(message).toContain('see the README, section Configuration');
+    expect(message).not.toContain('DESIGN');
     expect(message).toContain('tables.movies.source.url: expected a string, got number 5');
   });
 
