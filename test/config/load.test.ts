@@ -240,3 +240,45 @@ describe('parseConfig', () => {
     });
   });
 });
+
+describe('descriptions', () => {
+  it('takes a table description and columns written as { type, description } beside plain types', () => {
+    const config = parseConfig(
+      {
+        tables: {
+          movies: {
+            ...movies(),
+            description: 'Films in the catalogue.',
+            columns: {
+              title: { type: 'String', description: 'Title as released.' },
+              year: { type: 'Int' },
+              details: 'JSON',
+              director_id: 'ID',
+            },
+          },
+          people: people(),
+        },
+      },
+      dir,
+      {},
+    );
+    const t = config.tables['movies']!;
+    expect(t.columns).toEqual({ title: 'String', year: 'Int', details: 'JSON', director_id: 'ID' });
+    expect(t.description).toBe('Films in the catalogue.');
+    expect(t.columnDescriptions).toEqual({ title: 'Title as released.' });
+    expect(config.tables['people']!.columnDescriptions).toBeUndefined();
+  });
+
+  it('names the key of a bad described column', () => {
+    const message = failure({
+      tables: {
+        movies: { ...movies(), columns: { title: { type: 'Text' }, year: { type: 'Int', note: 1 } } },
+      },
+    });
+    expect(message).toContain('tables.movies.columns.title.type: expected one of "String" | "ID"');
+    expect(message).toContain('tables.movies.columns.year.note: unknown key');
+    expect(failure({ tables: { movies: { ...movies(), columns: { title: 3 } } } })).toContain(
+      'tables.movies.columns.title: expected one of String',
+    );
+  });
+});
