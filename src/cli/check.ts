@@ -1,0 +1,4 @@
+export const usage = '';
+export async function run(): Promise<number> {
+  return 0;
+}
