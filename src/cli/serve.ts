@@ -1,10 +1,14 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
+import type { CacheGateConfig } from '../config/types.js';
 import { buildApp } from '../server/app.js';
+import { createLogger } from '../server/logger.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
+import { checkTables } from './source-check.js';
 
 export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1] [--insecure]
 
@@ -51,8 +55,10 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const { config, demo } = await resolveConfig(values.config, io.cwd);
   const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
+  const logger = await createLogger({ env: io.env, tty: io.stdout.isTTY === true });
   const app = buildApp({
     config,
+    logger,
     ...(redisUrl ? { redisUrl } : {}),
     ...(maxUpstreamCost === undefined ? {} : { maxUpstreamCost }),
     insecure: values.insecure === true,
@@ -72,11 +78,33 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     `GraphiQL: ${graphqlUrl(host, started.port)}`,
   );
   io.stdout.write(`${lines.join('\n')}\n`);
+  // The demo matches its own database; checking it would seed it now instead of on first use.
+  if (!demo) void warnMismatches(config, logger);
   await untilSignal(async (signal) => {
     io.stderr.write(`${signal}: stopping (again to force)...\n`);
     await app.stop();
   });
   return EXIT.ok;
+}
+
+/**
+ * `cachegate check`'s findings as warnings, in the background: a mismatch shows up in the log at
+ * start-up instead of as a failed query later, but never stops the server (the database may
+ * just be down for now, or the column may be added soon).
+ */
+async function warnMismatches(config: CacheGateConfig, logger: Logger): Promise<void> {
+  try {
+    for (const r of await checkTables(config)) {
+      for (const f of r.findings) {
+        logger.warn(
+          { table: r.table, source: r.source, check: f.level },
+          `config check: ${r.table}: ${f.message}`,
+        );
+      }
+    }
+  } catch (e) {
+    logger.warn({ err: e }, 'config check could not run');
+  }
 }
 
 function parseCost(value: string | undefined): number | undefined {

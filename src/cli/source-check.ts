@@ -88,7 +88,9 @@ async function checkTable(
     return report;
   }
   if (!upstream.has(source.idColumn) && !(source.query !== undefined && upstream.has('id'))) {
-    error(`ID column "${source.idColumn}" is not there (columns there: ${[...upstream.keys()].join(', ')}); check source.idColumn`);
+    error(
+      `ID column "${source.idColumn}" is not there (columns there: ${[...upstream.keys()].join(', ')}); check source.idColumn`,
+    );
   }
   for (const [column, declared] of Object.entries(cfg.columns ?? {})) {
     const pgType = upstream.get(column);
@@ -99,7 +101,8 @@ async function checkTable(
     report.columns += 1;
     const fit = fitOf(pgType, declared);
     if (!fit.ok) error(`column "${column}": ${fit.reason}`);
-    else if (fit.warning) report.findings.push({ level: 'warning', message: `column "${column}": ${fit.warning}` });
+    else if (fit.warning)
+      report.findings.push({ level: 'warning', message: `column "${column}": ${fit.warning}` });
   }
   return report;
 }

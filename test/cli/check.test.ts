@@ -103,7 +103,9 @@ describe.each(targets)('cachegate check on $name', (target) => {
     expect(code).toBe(1);
     expect(stdout).toContain('films');
     expect(stdout).toContain('4 mismatches');
-    expect(stdout).toContain('error: ID column "film_id" is not there (columns there: id, title, views, price, shown)');
+    expect(stdout).toContain(
+      'error: ID column "film_id" is not there (columns there: id, title, views, price, shown)',
+    );
     expect(stdout).toContain('error: column "views": declared Int, but the upstream column is int8');
     expect(stdout).toContain('declare it BigInt or String or ID');
     expect(stdout).toContain('error: column "price": declared Float, but the upstream column is numeric');
