@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { FetchProgress, JobStatus } from '../engine-types.js';
 import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../errors.js';
 import type { PlannedBatch } from './batch-plan.js';
+import { type BatchSpan, startBatchSpan } from './batch-trace.js';
 import type { FetchRequest } from './coordinator.js';
 import type { Jobs } from './jobs.js';
 import { type FetchedBatch, fetchedBatch } from './normalize-rows.js';
@@ -25,6 +26,7 @@ export class JobRun {
   readonly failures = new Map<string, CacheGateError>();
   private readonly failedIds: string[] = [];
   private readonly settled = new Set<ClaimedBatch>();
+  private readonly spans = new Map<ClaimedBatch, { span: BatchSpan; attempts: number; error?: unknown }>();
   private batchesDone = 0;
   private rowsFetched = 0;
   private notFoundCount: number;
@@ -61,9 +63,9 @@ export class JobRun {
         try {
           // After close(), the remaining batches fail at once instead of calling the upstream.
           this.req.signal.throwIfAborted();
-          fetched = await this.fetchBatch(claimed.batch, index + 1);
+          fetched = await this.fetchBatch(claimed, index + 1);
         } catch (e) {
-          this.fail(claimed.batch, e);
+          this.fail(claimed, e);
           this.settle(claimed);
           continue;
         }
@@ -107,7 +109,7 @@ export class JobRun {
       this.rowsFetched += fetched.rows.length;
       this.notFoundCount += fetched.notFound.length;
     } catch (e) {
-      this.fail(claimed.batch, e);
+      this.fail(claimed, e);
     }
     this.settle(claimed);
   }
@@ -115,13 +117,20 @@ export class JobRun {
   /** The batch is in the store (or failed): its waiters re-read now, not at the end of the job. */
   private settle(claimed: ClaimedBatch): void {
     this.inFlight.release(this.req.table, claimed.batch.ids, claimed.flight);
+    // Ended here, not when the upstream answered: a request may join the flight until now.
+    const traced = this.spans.get(claimed);
+    traced?.span.end(traced.error, claimed.flight.joiners, traced.attempts);
+    this.spans.delete(claimed);
     this.settled.add(claimed);
     this.batchesDone++;
     if (this.batchesDone < this.batches.length)
       this.emit('RUNNING', `${this.batchesDone} of ${this.batches.length} batches done`);
   }
 
-  private fail(batch: PlannedBatch, e: unknown): void {
+  private fail(claimed: ClaimedBatch, e: unknown): void {
+    const { batch } = claimed;
+    const traced = this.spans.get(claimed);
+    if (traced) traced.error = e;
     const err = asUpstreamError(e, this.req.table, batch.ids.length);
     // A loop, not push(...ids): spreading a large array into a call overflows the stack.
     for (const id of batch.ids) {
@@ -130,17 +139,42 @@ export class JobRun {
     }
   }
 
-  private async fetchBatch(batch: PlannedBatch, number: number): Promise<FetchedBatch> {
+  private async fetchBatch(claimed: ClaimedBatch, number: number): Promise<FetchedBatch> {
+    const { batch } = claimed;
     const { table, fetcher, policy } = this.req;
-    const result = await withRetry(
-      (signal, attempt) => {
-        this.req.onAttempt?.();
-        return fetcher(batch.ids, batch.columns, { table, signal, batch: number, attempt });
-      },
-      policy,
-      this.req.signal,
-    );
-    return fetchedBatch(result, batch, table);
+    const traced: { span: BatchSpan; attempts: number } = {
+      span: startBatchSpan(table, batch, number),
+      attempts: 0,
+    };
+    this.spans.set(claimed, traced);
+    const started = performance.now();
+    const report = (ok: boolean): void => {
+      const ms = performance.now() - started;
+      try {
+        this.req.onBatch?.({ table, ids: batch.ids.length, attempts: traced.attempts, ms, ok });
+      } catch {
+        // Metrics must not fail the batch.
+      }
+    };
+    try {
+      const result = await withRetry(
+        (signal, attempt) => {
+          traced.attempts = attempt;
+          this.req.onAttempt?.();
+          return traced.span.inside(() =>
+            fetcher(batch.ids, batch.columns, { table, signal, batch: number, attempt }),
+          );
+        },
+        policy,
+        this.req.signal,
+      );
+      const fetched = fetchedBatch(result, batch, table);
+      report(true);
+      return fetched;
+    } catch (e) {
+      report(false);
+      throw e;
+    }
   }
 
   private emit(status: JobStatus, message: string, final = false): FetchProgress {
