@@ -5,6 +5,7 @@ import { CONFIG_FILE_NAMES } from '../config/load.js';
 import type { CacheGateConfig } from '../config/types.js';
 import { buildApp } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
+import { startTracing } from '../server/tracing.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
@@ -56,6 +57,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { config, demo } = await resolveConfig(values.config, io.cwd);
   const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
   const logger = await createLogger({ env: io.env, tty: io.stdout.isTTY === true });
+  const tracing = await startTracing(io.env);
   const app = buildApp({
     config,
     logger,
@@ -77,12 +79,15 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}`,
     `GraphiQL: ${graphqlUrl(host, started.port)}`,
   );
+  if (tracing) lines.push('Tracing: spans exported over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT).');
   io.stdout.write(`${lines.join('\n')}\n`);
   // The demo matches its own database; checking it would seed it now instead of on first use.
   if (!demo) void warnMismatches(config, logger);
   await untilSignal(async (signal) => {
     io.stderr.write(`${signal}: stopping (again to force)...\n`);
     await app.stop();
+    // Spans still buffered are exported before the process ends.
+    await tracing?.shutdown();
   });
   return EXIT.ok;
 }

@@ -3,6 +3,7 @@
  * key asked for in the same tick becomes ONE `cache.lookup` of the distinct IDs × the union of
  * their columns, so a query costs one lookup per table however many fields and entities it has.
  */
+import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
 import { BadInputError, type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
@@ -99,7 +100,16 @@ export function createEntityLoader(
   }
 
   const tracked = (keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> => {
-    const work = batch(keys);
+    // A span per loader batch (no-op without a tracing SDK): many fields, one lookup.
+    const work = trace.getTracer('cachegate').startActiveSpan('cachegate.loader.batch', async (span) => {
+      span.setAttribute('cachegate.table', table);
+      span.setAttribute('cachegate.keys', keys.length);
+      try {
+        return await batch(keys);
+      } finally {
+        span.end();
+      }
+    });
     options.onBatch?.(work);
     return work;
   };

@@ -34,6 +34,7 @@ import { type Limits, useLimits } from './plugins/use-limits.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLog } from './plugins/use-request-log.js';
+import { useTracing } from './plugins/use-tracing.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
 import { attachGraphQLWs, type WsHandle } from './ws.js';
@@ -196,6 +197,7 @@ export function buildApp(options: AppOptions): App {
       useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useLimits(options.limits),
+      useTracing(),
       useErrorMapping(),
     ],
   });
