@@ -14,42 +14,40 @@ export function useTracing(): Plugin<{ requestId?: string }> {
       const kind = op?.operation ?? 'operation';
       const name = op?.name?.value;
       setExecuteFn((execArgs) =>
-        trace
-          .getTracer('cachegate')
-          .startActiveSpan(
-            `graphql.${kind}${name ? ` ${name}` : ''}`,
-            {
-              kind: SpanKind.SERVER,
-              attributes: {
-                'graphql.operation.type': kind,
-                ...(name ? { 'graphql.operation.name': name } : {}),
-              },
+        trace.getTracer('cachegate').startActiveSpan(
+          `graphql.${kind}${name ? ` ${name}` : ''}`,
+          {
+            kind: SpanKind.SERVER,
+            attributes: {
+              'graphql.operation.type': kind,
+              ...(name ? { 'graphql.operation.name': name } : {}),
             },
-            async (span) => {
-              const requestId = args.contextValue.requestId;
-              if (requestId !== undefined) span.setAttribute('cachegate.request_id', requestId);
-              try {
-                const result = await executeFn(execArgs);
-                const errors = 'errors' in result ? (result.errors ?? []) : [];
-                if (errors.length > 0) {
-                  span.setAttribute('graphql.error_count', errors.length);
-                  span.setStatus({
-                    code: SpanStatusCode.ERROR,
-                    message: errors[0]?.message ?? 'GraphQL errors',
-                  });
-                }
-                return result;
-              } catch (e) {
+          },
+          async (span) => {
+            const requestId = args.contextValue.requestId;
+            if (requestId !== undefined) span.setAttribute('cachegate.request_id', requestId);
+            try {
+              const result = await executeFn(execArgs);
+              const errors = 'errors' in result ? (result.errors ?? []) : [];
+              if (errors.length > 0) {
+                span.setAttribute('graphql.error_count', errors.length);
                 span.setStatus({
                   code: SpanStatusCode.ERROR,
-                  message: e instanceof Error ? e.message : String(e),
+                  message: errors[0]?.message ?? 'GraphQL errors',
                 });
-                throw e;
-              } finally {
-                span.end();
               }
-            },
-          ),
+              return result;
+            } catch (e) {
+              span.setStatus({
+                code: SpanStatusCode.ERROR,
+                message: e instanceof Error ? e.message : String(e),
+              });
+              throw e;
+            } finally {
+              span.end();
+            }
+          },
+        ),
       );
     },
   };
