@@ -51,7 +51,9 @@ const RESERVED_TYPES = new Set([
 
 export function configFromCatalog(tables: readonly CatalogTable[], source: SourceRef): InitResult {
   const warnings: string[] = [];
+  // cachegate's own bookkeeping (the PGlite seed marker) is no data to serve.
   const usable = tables.filter((t) => {
+    if (t.name.startsWith('_cachegate')) return false;
     const skip = skipReason(t);
     if (skip) warnings.push(`skipped ${t.schema}.${t.name}: ${skip}`);
     return skip === undefined;

@@ -139,6 +139,7 @@ async function upstreamColumns(
 export function reportLines(reports: readonly TableReport[]): string[] {
   const lines: string[] = [];
   const width = Math.max(0, ...reports.map((r) => r.table.length));
+  const sourceWidth = Math.max(0, ...reports.filter((r) => r.checked).map((r) => r.source.length));
   for (const r of reports) {
     const errors = r.findings.filter((f) => f.level === 'error').length;
     const status = !r.checked
@@ -148,7 +149,7 @@ export function reportLines(reports: readonly TableReport[]): string[] {
       : errors > 0
         ? `${errors} mismatch${errors === 1 ? '' : 'es'}`
         : `ok (${r.columns} column${r.columns === 1 ? '' : 's'})`;
-    lines.push(`${r.table.padEnd(width)}  ${r.checked ? `${r.source}  ` : ''}${status}`);
+    lines.push(`${r.table.padEnd(width)}  ${r.checked ? `${r.source.padEnd(sourceWidth)}  ` : ''}${status}`);
     for (const f of r.findings) lines.push(`  ${f.level}: ${f.message}`);
   }
   return lines;

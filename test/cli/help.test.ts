@@ -12,12 +12,14 @@ describe('cachegate --help', () => {
   it('lists every command and exits 0', async () => {
     const { code, stdout } = await runCli(['--help'], dir);
     expect(code).toBe(0);
-    for (const command of ['serve', 'warm', 'stats', 'compact', 'schema'])
+    for (const command of ['serve', 'init', 'check', 'warm', 'stats', 'compact', 'schema'])
       expect(stdout).toContain(`  ${command} `);
   });
 
   it.each([
     ['serve', '--port'],
+    ['init', '--from'],
+    ['check', '[table]'],
     ['warm', '--ids-file'],
     ['stats', '[table]'],
     ['compact', '[table]'],
