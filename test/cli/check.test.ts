@@ -85,8 +85,8 @@ describe.each(targets)('cachegate check on $name', (target) => {
     });
     const { code, stdout, stderr } = await runInProcess(['check'], dir);
     expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-    expect(stdout).toMatch(/^films\s+\S+ .*films {2}ok \(4 columns\)$/m);
-    expect(stdout).toMatch(/^by_query\s+\S+ query {2}ok \(2 columns\)$/m);
+    expect(stdout).toMatch(/^films\s+\S+ .*films\s+ok \(4 columns\)$/m);
+    expect(stdout).toMatch(/^by_query\s+\S+ query\s+ok \(2 columns\)$/m);
     expect(stdout).toMatch(/^remote\s+not checked: module sources have no catalog/m);
     expect(stdout).toContain('Every checked table matches its source.');
   });
