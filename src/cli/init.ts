@@ -16,8 +16,8 @@ the primary key as the ID, foreign keys as relations, COMMENT ON texts as descri
 Tables without a single-column primary key are skipped (with a warning).
 
 Options:
-  --from URL          postgres://user:password@host:5432/db, or pglite:FOLDER for an embedded
-                      PGlite database (the demo's: pglite:.cachegate/demo-db)
+  --from URL          postgres://user:password@host:5432/db (default: $DATABASE_URL), or
+                      pglite:FOLDER for an embedded PGlite database (the demo's: pglite:.cachegate/demo-db)
   --tables a,b        only these tables (default: every table of the schema)
   --schema NAME       the schema to read (default: public)
   --out FILE          where to write (default: cachegate.config.json)

@@ -15,6 +15,7 @@ export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--ho
 
 Serves the GraphQL API at /graphql (GraphiQL in a browser), /health and /metrics.
 With no config file, serves the built-in demo (an embedded PGlite database, seeded on first start).
+At start-up, logs as warnings where the config does not match its database (see cachegate check).
 
 Options:
   -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)

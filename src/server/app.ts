@@ -253,6 +253,7 @@ export function buildApp(options: AppOptions): App {
           await httpClosed;
           clearTimeout(cut);
           stopMetrics();
+          metrics.close();
           await bridge.close();
           await cacheClosed;
         })();

@@ -14,6 +14,8 @@ export interface Metrics {
   lookup(table: string, ms: number): void;
   /** Feeds one job progress event (finished jobs). */
   progress(event: FetchProgress): void;
+  /** Stops listening to the engine (its batch reports). */
+  close(): void;
 }
 
 const ROUTES = new Set(['/graphql', '/health', '/metrics']);
@@ -54,7 +56,7 @@ export function createMetrics(cache: Cache): Metrics {
     labelNames: ['table'] as const,
     registers: [registry],
   });
-  cache.onUpstreamBatch((b) => {
+  const stopBatches = cache.onUpstreamBatch((b) => {
     batches.observe({ table: b.table, outcome: b.ok ? 'ok' : 'failed' }, b.ms / 1000);
     const failed = b.attempts - (b.ok ? 1 : 0);
     if (failed > 0) upstreamErrors.inc({ table: b.table }, failed);
@@ -122,5 +124,6 @@ export function createMetrics(cache: Cache): Metrics {
     progress(event) {
       if (event.status !== 'RUNNING') jobs.inc({ table: event.table, status: event.status });
     },
+    close: stopBatches,
   };
 }
