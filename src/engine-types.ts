@@ -2,7 +2,9 @@
  * The engine's public surface: what `createCache` returns and what the GraphQL server calls.
  * Nothing here knows GraphQL; the server maps `CacheGateError`s to GraphQLErrors.
  */
+
 import type { CacheGateError } from './errors.js';
+import type { UpstreamBatchReport } from './fetch/coordinator.js';
 import type { FetchProgress, JobRegistry, ProgressListener } from './fetch/job-types.js';
 import type { SourceHealth } from './sources/guard.js';
 import type { Fetcher } from './sources/types.js';
@@ -50,6 +52,8 @@ export interface TableStats {
   table: string;
   rows: number;
   parts: number;
+  /** Delta files not yet compacted into parts. */
+  deltas: number;
   bytes: number;
   hits: number;
   misses: number;
@@ -60,9 +64,13 @@ export interface TableStats {
 }
 
 /** What `createCache` returns: the engine, usable as a library and by the server. */
+export type { UpstreamBatchReport };
+
 export interface Cache {
   readonly config: import('./config/types.js').CacheGateConfig;
   readonly jobs: JobRegistry;
+  /** Calls `listener` for every upstream batch once it settled; returns the unsubscribe function. */
+  onUpstreamBatch(listener: (report: UpstreamBatchReport) => void): () => void;
   /** Configured table names. */
   tables(): string[];
   /**

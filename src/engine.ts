@@ -45,8 +45,10 @@ import {
   TableNotFoundError,
   UpstreamFailedError,
 } from './errors.js';
-import { Coordinator, type FetchRequest } from './fetch/coordinator.js';
+import { callerToken } from './fetch/batch-trace.js';
+import { Coordinator, type FetchRequest, type UpstreamBatchReport } from './fetch/coordinator.js';
 import { Jobs } from './fetch/jobs.js';
+import { traceLookup } from './fetch/lookup-trace.js';
 import { InFlight } from './fetch/single-flight.js';
 import type { ParsedPath } from './json/json-path.js';
 import { CellParseFailure, decodeJsonCell, extractPath } from './json/json-path.js';
@@ -92,6 +94,7 @@ class Engine implements Cache {
   private readonly sources = new Map<string, GuardedSource>();
   private readonly counters = new Map<string, Counters>();
   private readonly running = new Set<Promise<unknown>>();
+  private readonly batchListeners = new Set<(report: UpstreamBatchReport) => void>();
   private readonly abort = new AbortController();
 
   constructor(
@@ -184,7 +187,7 @@ class Engine implements Cache {
     const p = this.prepare(table, columns, opts.fetcher);
     const counters = this.count(table);
     counters.lookups++;
-    let res = await p.store.lookup(ids, p.base);
+    let res = await traceLookup(table, ids.length, () => p.store.lookup(ids, p.base));
     const errors = new Map<string, CacheGateError>();
     let jobId: string | undefined;
     counters.misses += res.missing.size;
@@ -254,10 +257,22 @@ class Engine implements Cache {
       onAttempt: () => {
         this.count(table).fetches++;
       },
+      onBatch: this.batchListeners.size === 0 ? undefined : (r) => this.emitBatch(r),
+      caller: callerToken(),
       signal: this.abort.signal,
       jobId,
       known,
     });
+  }
+
+  /** Every upstream batch once it settled (its latency, attempts, outcome); for metrics. */
+  onUpstreamBatch(listener: (report: UpstreamBatchReport) => void): () => void {
+    this.batchListeners.add(listener);
+    return () => this.batchListeners.delete(listener);
+  }
+
+  private emitBatch(report: UpstreamBatchReport): void {
+    for (const listener of this.batchListeners) listener(report);
   }
 
   private track<T>(promise: Promise<T>): Promise<T> {

@@ -16,6 +16,14 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'serve the GraphQL API (the built-in demo when there is no config)',
     load: () => import('./serve.js'),
   },
+  init: {
+    summary: 'write a config from a PostgreSQL (or PGlite) database: columns, keys, relations, comments',
+    load: () => import('./init.js'),
+  },
+  check: {
+    summary: 'compare each configured table with its source; exit 1 on a mismatch',
+    load: () => import('./check.js'),
+  },
   warm: {
     summary: 'fetch the IDs listed in a file into the cache, with a progress bar',
     load: () => import('./warm.js'),

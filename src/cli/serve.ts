@@ -1,15 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from 'pino';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
+import type { CacheGateConfig } from '../config/types.js';
 import { buildApp } from '../server/app.js';
+import { createLogger } from '../server/logger.js';
+import { startTracing } from '../server/tracing.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
+import { checkTables } from './source-check.js';
 
 export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1] [--insecure]
 
 Serves the GraphQL API at /graphql (GraphiQL in a browser), /health and /metrics.
 With no config file, serves the built-in demo (an embedded PGlite database, seeded on first start).
+At start-up, logs as warnings where the config does not match its database (see cachegate check).
 
 Options:
   -p, --port PORT              port to listen on (default: $PORT, else 4000; 0 picks a free port)
@@ -21,7 +27,10 @@ Options:
   -h, --help                   show this help
 
 Environment:
-  REDIS_URL                    share fetch progress and fetch locks with other replicas through Redis`;
+  REDIS_URL                    send fetch progress through Redis, so a subscriber on one replica sees jobs
+                               running on another (fetches are not coordinated across replicas)
+  LOG_LEVEL                    trace | debug | info (default) | warn | error | silent
+  OTEL_EXPORTER_OTLP_ENDPOINT  export OpenTelemetry traces over OTLP/HTTP (off when unset)`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseCommandArgs({
@@ -49,8 +58,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const { config, demo } = await resolveConfig(values.config, io.cwd);
   const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
+  const logger = await createLogger({ env: io.env, tty: io.stdout.isTTY === true });
+  const tracing = await startTracing(io.env);
   const app = buildApp({
     config,
+    logger,
     ...(redisUrl ? { redisUrl } : {}),
     ...(maxUpstreamCost === undefined ? {} : { maxUpstreamCost }),
     insecure: values.insecure === true,
@@ -69,12 +81,37 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     `cachegate serving ${tables.length} table${tables.length === 1 ? '' : 's'} (${tables.join(', ')})${redisUrl ? ' with Redis' : ''}`,
     `GraphiQL: ${graphqlUrl(host, started.port)}`,
   );
+  if (tracing) lines.push('Tracing: spans exported over OTLP (OTEL_EXPORTER_OTLP_ENDPOINT).');
   io.stdout.write(`${lines.join('\n')}\n`);
+  // The demo matches its own database; checking it would seed it now instead of on first use.
+  if (!demo) void warnMismatches(config, logger);
   await untilSignal(async (signal) => {
     io.stderr.write(`${signal}: stopping (again to force)...\n`);
     await app.stop();
+    // Spans still buffered are exported before the process ends.
+    await tracing?.shutdown();
   });
   return EXIT.ok;
+}
+
+/**
+ * `cachegate check`'s findings as warnings, in the background: a mismatch shows up in the log at
+ * start-up instead of as a failed query later, but never stops the server (the database may
+ * just be down for now, or the column may be added soon).
+ */
+async function warnMismatches(config: CacheGateConfig, logger: Logger): Promise<void> {
+  try {
+    for (const r of await checkTables(config)) {
+      for (const f of r.findings) {
+        logger.warn(
+          { table: r.table, source: r.source, check: f.level },
+          `config check: ${r.table}: ${f.message}`,
+        );
+      }
+    }
+  } catch (e) {
+    logger.warn({ err: e }, 'config check could not run');
+  }
 }
 
 function parseCost(value: string | undefined): number | undefined {

@@ -7,8 +7,9 @@ import { resolveConfig } from './resolve-config.js';
 
 export const usage = `Usage: cachegate stats [table] [--config PATH] [--json]
 
-Prints rows, part files and bytes on disk per cached table (every configured table by default).
-Hit, miss and fetch counters count this process only, so they are 0 here; see /metrics on a server.
+Prints rows, part files, delta files and bytes on disk per cached table (every configured table by
+default): what any process can read from the cache folder. Hits, misses and upstream fetches are
+counted by each server process in memory: ask a running server (cacheStats query, or /metrics).
 
 Options:
   --json              print the figures as JSON
@@ -31,7 +32,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const { config } = await resolveConfig(values.config, io.cwd);
   const cache = createCache(config);
   try {
-    const stats = await cache.stats(positionals[0]);
+    const stats = (await cache.stats(positionals[0])).map(onDisk);
     io.stdout.write(`${values.json ? JSON.stringify(stats, null, 2) : statsTable(stats)}\n`);
     return EXIT.ok;
   } finally {
@@ -39,9 +40,25 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
 }
 
-export function statsTable(stats: readonly TableStats[]): string {
+/** What the cache folder holds for a table. */
+export interface DiskStats {
+  table: string;
+  rows: number;
+  parts: number;
+  deltas: number;
+  bytes: number;
+}
+
+// The engine's hit/miss/fetch counters live in the memory of the process that served the
+// queries; this command is a fresh process, so they would always read 0 here. Only what is on
+// disk is printed.
+function onDisk(s: TableStats): DiskStats {
+  return { table: s.table, rows: s.rows, parts: s.parts, deltas: s.deltas, bytes: s.bytes };
+}
+
+export function statsTable(stats: readonly DiskStats[]): string {
   return formatTable(
-    ['table', 'rows', 'parts', 'bytes', 'hits', 'misses', 'fetches'],
-    stats.map((s) => [s.table, s.rows, s.parts, formatBytes(s.bytes), s.hits, s.misses, s.fetches]),
+    ['table', 'rows', 'parts', 'deltas', 'bytes'],
+    stats.map((s) => [s.table, s.rows, s.parts, s.deltas, formatBytes(s.bytes)]),
   );
 }

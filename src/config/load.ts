@@ -81,7 +81,9 @@ function issueLines(issue: z.core.$ZodIssue): string[] {
   const at = (extra: Key[] = []) => formatKeyPath([...issue.path, ...extra]);
   switch (issue.code) {
     case 'unrecognized_keys':
-      return issue.keys.map((k) => `${at([k])}: unknown key (check the spelling; see DESIGN §3)`);
+      return issue.keys.map(
+        (k) => `${at([k])}: unknown key (check the spelling; see the README, section Configuration)`,
+      );
     case 'invalid_type': {
       const expected = A_TYPE[issue.expected] ?? `a ${issue.expected}`;
       const got = issue.input === undefined ? 'it is missing' : `got ${describeValue(issue.input)}`;

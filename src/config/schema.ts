@@ -225,14 +225,33 @@ function recordOf<V extends z.ZodType>(value: V, check: (key: string) => string 
   }, runAlways);
 }
 
+const columnType = z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` });
+const describedColumn = z.strictObject({ type: columnType, description: z.string().optional() });
+// A column is `"Type"` or `{ "type": "Type", "description": "..." }` (what `init` writes for a
+// commented column). Not z.union: a failed union reports only "Invalid input".
+const columnSchema = z.unknown().transform((v, ctx): { type: ColumnType; description?: string } => {
+  const parsed = typeof v === 'string' ? columnType.safeParse(v) : describedColumn.safeParse(v);
+  if (parsed.success)
+    return typeof parsed.data === 'string' ? { type: parsed.data } : dropUndefined(parsed.data);
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'invalid_type' && issue.path.length === 0) {
+      const message = `expected one of ${COLUMN_TYPES.join(' | ')}, or { "type": ..., "description": "..." }`;
+      ctx.addIssue({ code: 'custom', message });
+    } else {
+      // Passed on as they are, so load.ts words them like every other issue. The cast: zod's
+      // finished-issue type is wider than the raw-issue type addIssue takes, though it fits.
+      ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    }
+  }
+  return z.NEVER;
+});
+
 const tableSchema = z
   .strictObject({
     typeName: name('a GraphQL type name').optional(),
+    description: z.string().optional(),
     source: sourceSchema.optional(),
-    columns: recordOf(
-      z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` }),
-      fieldNameIssue,
-    ).optional(),
+    columns: recordOf(columnSchema, fieldNameIssue).optional(),
     relations: recordOf(z.strictObject({ table: nonEmpty, column: nonEmpty }), fieldNameIssue).optional(),
     ttl: duration.optional(),
     notFoundTtl: duration.optional(),
@@ -242,8 +261,10 @@ const tableSchema = z
     (t): TableConfig =>
       dropUndefined({
         typeName: t.typeName,
+        description: t.description,
         source: t.source,
-        columns: t.columns,
+        columns: t.columns && mapValues(t.columns, (c) => c.type),
+        columnDescriptions: columnDescriptions(t.columns),
         relations: t.relations,
         ttlMs: t.ttl,
         notFoundTtlMs: t.notFoundTtl ?? DEFAULT_NOT_FOUND_TTL_MS,
@@ -373,6 +394,20 @@ export type ParsedConfig = z.output<typeof configSchema>;
 type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
+
+function mapValues<V, W>(o: Record<string, V>, f: (v: V) => W): Record<string, W> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
+}
+
+/** The described columns' descriptions; undefined when there are none. */
+function columnDescriptions(
+  columns: Record<string, { description?: string }> | undefined,
+): Record<string, string> | undefined {
+  const entries = Object.entries(columns ?? {}).flatMap(([k, c]) =>
+    c.description === undefined ? [] : [[k, c.description] as const],
+  );
+  return entries.length === 0 ? undefined : Object.fromEntries(entries);
+}
 
 /** Drops keys whose value is undefined: zod's optional output is `T | undefined`, ours is absent. */
 function dropUndefined<T extends object>(o: T): Defined<T> {

@@ -118,8 +118,15 @@ export interface BatchConfig {
 
 export interface TableConfig {
   typeName?: string;
+  /** Shown as the GraphQL type's description (`init` copies the table's `COMMENT ON`). */
+  description?: string;
   source?: SourceConfig;
   columns?: Record<string, ColumnType>;
+  /**
+   * Descriptions of the columns written as `{ "type": ..., "description": ... }` in the config;
+   * kept apart from `columns` so that everything reading column types is unchanged.
+   */
+  columnDescriptions?: Record<string, string>;
   relations?: Record<string, RelationConfig>;
   /** Milliseconds a fetched column stays fresh; forever when absent. */
   ttlMs?: number;

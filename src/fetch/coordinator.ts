@@ -33,6 +33,10 @@ export interface FetchRequest {
   onProgress?: ProgressListener | undefined;
   /** Counts upstream calls (every attempt). */
   onAttempt?: (() => void) | undefined;
+  /** Each upstream batch of this call's job, once it has its rows or has failed for good. */
+  onBatch?: ((report: UpstreamBatchReport) => void) | undefined;
+  /** Who asks (the caller's trace context): batches of others it waits for link to it. */
+  caller?: unknown;
   signal: AbortSignal;
   /** Reuse a job id announced earlier (warm announces its job before looking at the cache). */
   jobId?: string | undefined;
@@ -41,6 +45,16 @@ export interface FetchRequest {
    * every ID it was given, including those answered from the cache or known not to exist.
    */
   known?: { totalIds: number; notFound: number } | undefined;
+}
+
+export interface UpstreamBatchReport {
+  table: string;
+  ids: number;
+  /** Upstream calls made for it: 1, plus one per retry. */
+  attempts: number;
+  /** From the first attempt until the rows arrived (backoff included), or until it failed. */
+  ms: number;
+  ok: boolean;
 }
 
 export interface FetchOutcome {
@@ -62,8 +76,11 @@ export class Coordinator {
    * it waits for are in the store (or failed). `done` never rejects: failures are per ID.
    */
   start(req: FetchRequest): { first?: FetchProgress; done: Promise<FetchOutcome> } {
-    const { batches, waits } = this.inFlight.claim(req.table, req.missing, (mine) =>
-      planBatches(mine, req.maxBatchSize),
+    const { batches, waits } = this.inFlight.claim(
+      req.table,
+      req.missing,
+      (mine) => planBatches(mine, req.maxBatchSize),
+      req.caller,
     );
     const others = Promise.all(waits);
     if (batches.length === 0) return { done: others.then(() => ({ failures: new Map() })) };

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../errors.js';
 import type { PlannedBatch } from './batch-plan.js';
+import { type BatchSpan, startBatchSpan } from './batch-trace.js';
 import type { FetchRequest } from './coordinator.js';
 import { isolateFailure } from './isolate.js';
 import type { FetchProgress, JobStatus } from './job-types.js';
@@ -26,6 +27,7 @@ export class JobRun {
   readonly failures = new Map<string, CacheGateError>();
   private readonly failedIds: string[] = [];
   private readonly settled = new Set<ClaimedBatch>();
+  private readonly spans = new Map<ClaimedBatch, { span: BatchSpan; attempts: number; error?: unknown }>();
   private batchesDone = 0;
   private rowsFetched = 0;
   private notFoundCount: number;
@@ -62,16 +64,16 @@ export class JobRun {
         try {
           // After close(), the remaining batches fail at once instead of calling the upstream.
           this.req.signal.throwIfAborted();
-          fetched = await this.fetchBatch(claimed.batch, index + 1);
+          fetched = await this.fetchBatch(claimed, claimed.batch, index + 1);
         } catch (e) {
           // One bad ID must not fail the IDs batched with it: see isolate.ts.
           const isolated = await isolateFailure(
             claimed.batch,
             e,
-            (part) => this.fetchBatch(part, index + 1, 0),
+            (part) => this.fetchBatch(claimed, part, index + 1, 0),
             this.req.signal,
           );
-          for (const f of isolated.failed) this.fail(f.batch, f.error);
+          for (const f of isolated.failed) this.fail(claimed, f.batch, f.error);
           await writing;
           writing = this.write(
             claimed,
@@ -123,7 +125,7 @@ export class JobRun {
         this.rowsFetched += fetched.rows.length;
         this.notFoundCount += fetched.notFound.length;
       } catch (e) {
-        this.fail(batch, e);
+        this.fail(claimed, batch, e);
       }
     }
     this.settle(claimed);
@@ -132,13 +134,20 @@ export class JobRun {
   /** The batch is in the store (or failed): its waiters re-read now, not at the end of the job. */
   private settle(claimed: ClaimedBatch): void {
     this.inFlight.release(this.req.table, claimed.batch.ids, claimed.flight);
+    // Ended here, not when the upstream answered: a request may join the flight until now.
+    const traced = this.spans.get(claimed);
+    traced?.span.end(traced.error, claimed.flight.joiners, traced.attempts);
+    this.spans.delete(claimed);
     this.settled.add(claimed);
     this.batchesDone++;
     if (this.batchesDone < this.batches.length)
       this.emit('RUNNING', `${this.batchesDone} of ${this.batches.length} batches done`);
   }
 
-  private fail(batch: PlannedBatch, e: unknown): void {
+  /** Fails `batch`: the claimed batch itself, or a part of it that isolation could not fetch. */
+  private fail(claimed: ClaimedBatch, batch: PlannedBatch, e: unknown): void {
+    const traced = this.spans.get(claimed);
+    if (traced) traced.error = e;
     const err = asUpstreamError(e, this.req.table, batch.ids.length);
     // A loop, not push(...ids): spreading a large array into a call overflows the stack.
     for (const id of batch.ids) {
@@ -147,19 +156,52 @@ export class JobRun {
     }
   }
 
-  /** `retries` overrides the policy's (halves of a failed batch get one attempt each). */
-  private async fetchBatch(batch: PlannedBatch, number: number, retries?: number): Promise<FetchedBatch> {
+  /**
+   * One upstream call with its retries (`retries` overrides the policy's: halves of a failed
+   * batch get one attempt each), traced as the claimed batch's span and reported to metrics.
+   */
+  private async fetchBatch(
+    claimed: ClaimedBatch,
+    batch: PlannedBatch,
+    number: number,
+    retries?: number,
+  ): Promise<FetchedBatch> {
     const { table, fetcher } = this.req;
     const policy = retries === undefined ? this.req.policy : { ...this.req.policy, retries };
-    const result = await withRetry(
-      (signal, attempt) => {
-        this.req.onAttempt?.();
-        return fetcher(batch.ids, batch.columns, { table, signal, batch: number, attempt });
-      },
-      policy,
-      this.req.signal,
-    );
-    return fetchedBatch(result, batch, table);
+    let traced = this.spans.get(claimed);
+    if (!traced) {
+      traced = { span: startBatchSpan(table, claimed.batch, number), attempts: 0 };
+      this.spans.set(claimed, traced);
+    }
+    const span = traced;
+    const started = performance.now();
+    const report = (ok: boolean): void => {
+      const ms = performance.now() - started;
+      try {
+        this.req.onBatch?.({ table, ids: batch.ids.length, attempts: span.attempts, ms, ok });
+      } catch {
+        // Metrics must not fail the batch.
+      }
+    };
+    try {
+      const result = await withRetry(
+        (signal, attempt) => {
+          span.attempts = attempt;
+          this.req.onAttempt?.();
+          return span.span.inside(() =>
+            fetcher(batch.ids, batch.columns, { table, signal, batch: number, attempt }),
+          );
+        },
+        policy,
+        this.req.signal,
+      );
+      const fetched = fetchedBatch(result, batch, table);
+      report(true);
+      return fetched;
+    } catch (e) {
+      report(false);
+      throw e;
+    }
   }
 
   private emit(status: JobStatus, message: string, final = false): FetchProgress {

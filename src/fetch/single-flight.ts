@@ -18,6 +18,8 @@ export const MAX_CLAIMS = 1_000_000;
 /** One batch being fetched: the owner token of its claims, and what waiters await. */
 export class Flight {
   readonly done: Promise<void>;
+  /** Tokens of the callers that wait for this flight (trace links of the batch span). */
+  readonly joiners: unknown[] = [];
   private resolve!: () => void;
 
   /** `columns` empty: an ID-only batch, which only learns whether each row exists. */
@@ -74,12 +76,14 @@ export class InFlight {
     table: string,
     missing: ReadonlyMap<string, readonly string[]>,
     plan: (mine: ReadonlyMap<string, readonly string[]>) => B[],
+    caller?: unknown,
   ): Claimed<B> {
     const claims = this.tables.get(table);
     // Nothing of this table in flight (the common case): everything is ours, without a copy.
     const mine = claims === undefined ? missing : new Map<string, readonly string[]>();
     const waits = new Set<Promise<void>>();
-    if (claims !== undefined) this.split(claims, missing, mine as Map<string, readonly string[]>, waits);
+    if (claims !== undefined)
+      this.split(claims, missing, mine as Map<string, readonly string[]>, waits, caller);
     const batches = plan(mine).map((batch) => ({ batch, flight: new Flight(batch.columns) }));
     let unclaimed = 0;
     try {
@@ -102,7 +106,13 @@ export class InFlight {
     missing: ReadonlyMap<string, readonly string[]>,
     mine: Map<string, readonly string[]>,
     waits: Set<Promise<void>>,
+    caller: unknown,
   ): void {
+    const wait = (f: Flight): void => {
+      if (waits.has(f.done)) return;
+      waits.add(f.done);
+      if (caller !== undefined) f.joiners.push(caller);
+    };
     for (const [id, cols] of missing) {
       const entry = claims.get(id);
       if (entry === undefined) {
@@ -112,13 +122,13 @@ export class InFlight {
       const flights = Array.isArray(entry) ? entry : [entry];
       if (cols.length === 0) {
         // Any batch fetching this ID learns whether its row exists.
-        waits.add(flights[0]!.done);
+        wait(flights[0]!);
         continue;
       }
       const own: string[] = [];
       for (const c of cols) {
         const f = flights.find((x) => x.covers(c));
-        if (f) waits.add(f.done);
+        if (f) wait(f);
         else own.push(c);
       }
       if (own.length > 0) mine.set(id, own);

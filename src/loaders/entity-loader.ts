@@ -3,6 +3,7 @@
  * key asked for in the same tick becomes ONE `cache.lookup` of the distinct IDs × the union of
  * their columns, so a query costs one lookup per table however many fields and entities it has.
  */
+import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
 import { idProblem } from '../engine-input.js';
 import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
@@ -30,6 +31,8 @@ export interface EntityLoaderOptions {
   maxUpstreamCost?: number | undefined;
   /** Called after every lookup, for metrics. */
   onLookup?: ((table: string, ids: number, columns: number, ms: number) => void) | undefined;
+  /** Receives each batch's work as it starts (`Loaders.idle`). */
+  onBatch?: ((work: Promise<unknown>) => void) | undefined;
 }
 
 export type EntityLoader = DataLoader<EntityKey, EntityRow, string>;
@@ -105,5 +108,19 @@ export function createEntityLoader(
     });
   }
 
-  return new DataLoader<EntityKey, EntityRow, string>(batch, { cacheKeyFn: entityKey });
+  const tracked = (keys: readonly EntityKey[]): Promise<Array<EntityRow | Error>> => {
+    // A span per loader batch (no-op without a tracing SDK): many fields, one lookup.
+    const work = trace.getTracer('cachegate').startActiveSpan('cachegate.loader.batch', async (span) => {
+      span.setAttribute('cachegate.table', table);
+      span.setAttribute('cachegate.keys', keys.length);
+      try {
+        return await batch(keys);
+      } finally {
+        span.end();
+      }
+    });
+    options.onBatch?.(work);
+    return work;
+  };
+  return new DataLoader<EntityKey, EntityRow, string>(tracked, { cacheKeyFn: entityKey });
 }

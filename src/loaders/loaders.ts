@@ -8,6 +8,12 @@ export interface Loaders {
   get(table: string): EntityLoader;
   /** Forgets what this request loaded from `table` (after `invalidate`), or from every table. */
   clear(table?: string): void;
+  /**
+   * Resolves once this request's lookups have settled and no new one was started meanwhile
+   * (nested fields, such as relations, load after their parent), so `cacheStats` in the same
+   * request counts them.
+   */
+  idle(): Promise<void>;
 }
 
 /**
@@ -21,12 +27,18 @@ export function requireTable(cache: Cache, table: string): void {
 
 export function createLoaders(cache: Cache, options: EntityLoaderOptions = {}): Loaders {
   const loaders = new Map<string, EntityLoader>();
+  const pending = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>): void => {
+    pending.add(work);
+    const forget = () => pending.delete(work);
+    work.then(forget, forget);
+  };
   return {
     get(table) {
       let loader = loaders.get(table);
       if (loader === undefined) {
         requireTable(cache, table);
-        loader = createEntityLoader(cache, table, options);
+        loader = createEntityLoader(cache, table, { ...options, onBatch: track });
         loaders.set(table, loader);
       }
       return loader;
@@ -34,6 +46,15 @@ export function createLoaders(cache: Cache, options: EntityLoaderOptions = {}): 
     clear(table) {
       if (table === undefined) for (const loader of loaders.values()) loader.clearAll();
       else loaders.get(table)?.clearAll();
+    },
+    async idle() {
+      for (;;) {
+        // A macrotask turn: DataLoader dispatches its batches from microtasks and nextTick, and
+        // a settled parent field schedules its children's loads the same way.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        if (pending.size === 0) return;
+        await Promise.allSettled([...pending]);
+      }
     },
   };
 }

@@ -26,8 +26,11 @@ export function addTableStatsType(builder: Builder): void {
       nullable: true,
       description: 'Statistics of one table, or of every table (operator role).',
       args: { table: t.arg.string() },
-      resolve: (_root, args, ctx) => {
+      resolve: async (_root, args, ctx) => {
         if (args.table != null) requireTable(ctx.cache, args.table);
+        // Root fields run side by side: without this wait, `{ movies(...) cacheStats }` read the
+        // counters before its own lookup had counted, so they showed the previous query's.
+        await ctx.loaders.idle();
         return ctx.cache.stats(args.table ?? undefined);
       },
     }),

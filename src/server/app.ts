@@ -36,6 +36,7 @@ import { useListLimit } from './plugins/use-list-limit.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
 import { useRequestLog } from './plugins/use-request-log.js';
+import { useTracing } from './plugins/use-tracing.js';
 import { createProgressBridge } from './progress-feed.js';
 import { requestIdOf } from './request-id.js';
 import { createWarmGate } from './warm-gate.js';
@@ -212,6 +213,7 @@ export function buildApp(options: AppOptions): App {
       useBodyLimit(limits.requestBodyBytes),
       useLimits(limits),
       useListLimit(limits.idsPerList),
+      useTracing(),
       useErrorMapping(),
     ],
   });
@@ -270,6 +272,7 @@ export function buildApp(options: AppOptions): App {
           clearTimeout(cut);
           stopMetrics();
           warmGate.close();
+          metrics.close();
           await bridge.close();
           await cacheClosed;
         })();

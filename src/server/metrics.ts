@@ -12,8 +12,10 @@ export interface Metrics {
   request(method: string, route: string, status: number): void;
   /** Records one cache lookup made by a loader. */
   lookup(table: string, ms: number): void;
-  /** Feeds one job progress event (batch latency, finished jobs). */
+  /** Feeds one job progress event (finished jobs). */
   progress(event: FetchProgress): void;
+  /** Stops listening to the engine (its batch reports). */
+  close(): void;
 }
 
 const ROUTES = new Set(['/graphql', '/health', '/metrics']);
@@ -33,12 +35,32 @@ export function createMetrics(cache: Cache): Metrics {
     buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
     registers: [registry],
   });
+  // Fed by the engine once per upstream batch (`onUpstreamBatch`), with the batch's own timing:
+  // not derived from progress events, whose spacing also holds writes and waits for other jobs.
   const batches = new Histogram({
     name: 'cachegate_upstream_batch_duration_seconds',
-    help: 'Time between successive batch completions of a fetch job (one batch when batches run one at a time).',
-    labelNames: ['table'] as const,
-    buckets: [0.01, 0.05, 0.1, 0.5, 1, 2, 5, 10, 30, 60],
+    help: 'Duration of one upstream batch, from its first attempt until its rows arrived (retries and backoff included) or it failed for good.',
+    labelNames: ['table', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [registry],
+  });
+  const upstreamErrors = new Counter({
+    name: 'cachegate_upstream_errors_total',
+    help: 'Upstream calls that failed or timed out (each attempt counts, retried or not).',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: 'cachegate_upstream_retries_total',
+    help: 'Upstream calls repeated after a failure (attempts beyond the first of a batch).',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
+  const stopBatches = cache.onUpstreamBatch((b) => {
+    batches.observe({ table: b.table, outcome: b.ok ? 'ok' : 'failed' }, b.ms / 1000);
+    const failed = b.attempts - (b.ok ? 1 : 0);
+    if (failed > 0) upstreamErrors.inc({ table: b.table }, failed);
+    if (b.attempts > 1) retries.inc({ table: b.table }, b.attempts - 1);
   });
   const jobs = new Counter({
     name: 'cachegate_fetch_jobs_total',
@@ -91,7 +113,6 @@ export function createMetrics(cache: Cache): Metrics {
   fromStats('cachegate_cache_rows', 'Rows held in the cache.', (s) => s.rows, false);
   fromStats('cachegate_cache_bytes', 'Bytes of Parquet part files.', (s) => s.bytes, false);
 
-  const lastBatch = new Map<string, { batchesDone: number; elapsedMs: number }>();
   return {
     registry,
     request(method, route, status) {
@@ -101,19 +122,8 @@ export function createMetrics(cache: Cache): Metrics {
       lookups.observe({ table }, ms / 1000);
     },
     progress(event) {
-      const last = lastBatch.get(event.jobId) ?? { batchesDone: 0, elapsedMs: 0 };
-      if (event.batchesDone > last.batchesDone) {
-        const perBatch = (event.elapsedMs - last.elapsedMs) / (event.batchesDone - last.batchesDone);
-        for (let i = last.batchesDone; i < event.batchesDone; i += 1) {
-          batches.observe({ table: event.table }, perBatch / 1000);
-        }
-      }
-      if (event.status === 'RUNNING') {
-        lastBatch.set(event.jobId, { batchesDone: event.batchesDone, elapsedMs: event.elapsedMs });
-      } else {
-        lastBatch.delete(event.jobId);
-        jobs.inc({ table: event.table, status: event.status });
-      }
+      if (event.status !== 'RUNNING') jobs.inc({ table: event.table, status: event.status });
     },
+    close: stopBatches,
   };
 }

@@ -12,12 +12,14 @@ describe('cachegate --help', () => {
   it('lists every command and exits 0', async () => {
     const { code, stdout } = await runCli(['--help'], dir);
     expect(code).toBe(0);
-    for (const command of ['serve', 'warm', 'stats', 'compact', 'schema'])
+    for (const command of ['serve', 'init', 'check', 'warm', 'stats', 'compact', 'schema'])
       expect(stdout).toContain(`  ${command} `);
   });
 
   it.each([
     ['serve', '--port'],
+    ['init', '--from'],
+    ['check', '[table]'],
     ['warm', '--ids-file'],
     ['stats', '[table]'],
     ['compact', '[table]'],
@@ -27,6 +29,13 @@ describe('cachegate --help', () => {
     expect(code).toBe(0);
     expect(stdout).toContain(`Usage: cachegate ${command}`);
     expect(stdout).toContain(option);
+  });
+
+  it('serve --help promises only what is built (Redis carries progress, not fetch locks)', async () => {
+    const { stdout } = await runCli(['serve', '--help'], dir);
+    expect(stdout).toMatch(/REDIS_URL\s+send fetch progress through Redis/);
+    expect(stdout).not.toContain('fetch locks');
+    expect(stdout).toContain('LOG_LEVEL');
   });
 
   it('rejects an unknown command with exit code 2', async () => {

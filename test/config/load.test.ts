@@ -149,6 +149,9 @@ describe('parseConfig', () => {
     });
     expect(message).toContain('tables.movies.colums: unknown key');
     expect(message).toContain('extra: unknown key');
+    // Users have the README, not the design notes.
+    expect(message).toContain('see the README, section Configuration');
+    expect(message).not.toContain('DESIGN');
     expect(message).toContain('tables.movies.source.url: expected a string, got number 5');
   });
 
@@ -235,5 +238,47 @@ describe('parseConfig', () => {
       table: 't',
       idColumn: 'id',
     });
+  });
+});
+
+describe('descriptions', () => {
+  it('takes a table description and columns written as { type, description } beside plain types', () => {
+    const config = parseConfig(
+      {
+        tables: {
+          movies: {
+            ...movies(),
+            description: 'Films in the catalogue.',
+            columns: {
+              title: { type: 'String', description: 'Title as released.' },
+              year: { type: 'Int' },
+              details: 'JSON',
+              director_id: 'ID',
+            },
+          },
+          people: people(),
+        },
+      },
+      dir,
+      {},
+    );
+    const t = config.tables['movies']!;
+    expect(t.columns).toEqual({ title: 'String', year: 'Int', details: 'JSON', director_id: 'ID' });
+    expect(t.description).toBe('Films in the catalogue.');
+    expect(t.columnDescriptions).toEqual({ title: 'Title as released.' });
+    expect(config.tables['people']!.columnDescriptions).toBeUndefined();
+  });
+
+  it('names the key of a bad described column', () => {
+    const message = failure({
+      tables: {
+        movies: { ...movies(), columns: { title: { type: 'Text' }, year: { type: 'Int', note: 1 } } },
+      },
+    });
+    expect(message).toContain('tables.movies.columns.title.type: expected one of "String" | "ID"');
+    expect(message).toContain('tables.movies.columns.year.note: unknown key');
+    expect(failure({ tables: { movies: { ...movies(), columns: { title: 3 } } } })).toContain(
+      'tables.movies.columns.title: expected one of String',
+    );
   });
 });

@@ -60,7 +60,9 @@ describe('HTTP endpoints', () => {
     expect(text).toMatch(/cachegate_cache_misses_total\{table="movies"\} [1-9]/);
     expect(text).toMatch(/cachegate_upstream_calls_total\{table="movies"\} [1-9]/);
     expect(text).toMatch(/cachegate_lookup_duration_seconds_count\{table="movies"\} [1-9]/);
-    expect(text).toMatch(/cachegate_upstream_batch_duration_seconds_count\{table="movies"\} [1-9]/);
+    expect(text).toMatch(
+      /cachegate_upstream_batch_duration_seconds_count\{table="movies",outcome="ok"\} [1-9]/,
+    );
   });
 
   it('tags each request with an id: echoed in x-request-id and in the log line', async () => {

@@ -1,0 +1,29 @@
+/**
+ * The span of one cache lookup (`cachegate.cache.lookup`): what the store found and what it
+ * lacks, before any upstream fetch. Through `@opentelemetry/api` only, a no-op without an SDK.
+ */
+import { trace } from '@opentelemetry/api';
+
+interface LookupLike {
+  missing: ReadonlyMap<string, unknown>;
+  notFound: readonly string[];
+}
+
+export async function traceLookup<T extends LookupLike>(
+  table: string,
+  ids: number,
+  lookup: () => Promise<T>,
+): Promise<T> {
+  return trace.getTracer('cachegate').startActiveSpan('cachegate.cache.lookup', async (span) => {
+    span.setAttribute('cachegate.table', table);
+    span.setAttribute('cachegate.ids', ids);
+    try {
+      const res = await lookup();
+      span.setAttribute('cachegate.missing', res.missing.size);
+      span.setAttribute('cachegate.not_found', res.notFound.length);
+      return res;
+    } finally {
+      span.end();
+    }
+  });
+}
