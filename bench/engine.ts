@@ -27,7 +27,10 @@ const sizes = (v: string | undefined, d: number[]): number[] =>
 const env: BenchEnv = {
   reps: Number(process.env['BENCH_REPS'] ?? (quick ? 5 : 15)),
   rows: Number(process.env['BENCH_ROWS'] ?? (quick ? 100_000 : 1_000_000)),
-  missSizes: sizes(process.env['BENCH_MISS_SIZES'], quick ? [10_000, 100_000] : [100_000, 1_000_000, 5_000_000]),
+  missSizes: sizes(
+    process.env['BENCH_MISS_SIZES'],
+    quick ? [10_000, 100_000] : [100_000, 1_000_000, 5_000_000],
+  ),
   fillSizes: sizes(process.env['BENCH_FILL_SIZES'], quick ? [100_000, 300_000] : [1_000_000, 3_000_000]),
   databaseUrl: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
 };
@@ -87,15 +90,15 @@ const num = (v: number | undefined, unit?: string): string => {
   return unit ? `${s} ${unit}` : s;
 };
 
-/** Lines whose goal spans two children (miss at 1M against the miss at 100k). */
+/** Goals that span two children: miss at 1M against 100k, fill against direct pg, RSS across sizes. */
 function crossLines(lines: Line[]): Line[] {
   const find = (rows: number): Line | undefined =>
     lines.find((l) => l.bench === '1 miss' && l.case === `${fmt(rows)} rows: miss of 1 new ID`);
   const big = find(1_000_000);
   const small = find(100_000);
-  if (!big || !small) return [];
-  return [
-    {
+  const out: Line[] = [];
+  if (big && small)
+    out.push({
       bench: '1 miss',
       case: '1-ID miss at 1,000,000 rows against 100,000 rows',
       value: big.value,
@@ -104,8 +107,50 @@ function crossLines(lines: Line[]): Line[] {
       baselineValue: small.value,
       goal: '≤ 1.5×',
       met: big.value <= 1.5 * small.value,
-    },
-  ];
+    });
+  // Fill: each way against direct pg at the same size, and peak RSS across sizes.
+  const fill = (how: string, n: number, rss = false): Line | undefined =>
+    lines.find(
+      (l) =>
+        l.bench === '2 fill' && l.case === `${fmt(n)} rows × 7 columns via ${how}${rss ? ': peak RSS' : ''}`,
+    );
+  for (const n of env.fillSizes) {
+    const pgLine = fill('pg', n);
+    for (const how of ['warm', 'getData']) {
+      const l = fill(how, n);
+      if (l && pgLine) {
+        l.baseline = 'same batch plan sent directly with pg';
+        l.baselineValue = pgLine.value;
+        l.goal = '≤ 1.3×';
+        l.met = l.value <= 1.3 * pgLine.value;
+      }
+      const r = fill(how, n, true);
+      const pgRss = fill('pg', n, true);
+      if (r && pgRss) {
+        r.baseline = 'direct pg peak RSS';
+        r.baselineValue = pgRss.value;
+        if (how === 'warm') {
+          r.goal = '< 1 GiB';
+          r.met = r.value < 1024;
+        }
+      }
+    }
+  }
+  const [first, last] = [env.fillSizes[0], env.fillSizes[env.fillSizes.length - 1]];
+  const w1 = first === undefined ? undefined : fill('warm', first, true);
+  const w3 = last === undefined ? undefined : fill('warm', last, true);
+  if (w1 && w3 && first !== last)
+    out.push({
+      bench: '2 fill',
+      case: `warm peak RSS at ${fmt(last!)} rows against ${fmt(first!)} rows`,
+      value: w3.value,
+      unit: 'MB',
+      baseline: `warm peak RSS at ${fmt(first!)} rows`,
+      baselineValue: w1.value,
+      goal: '≤ 1.2×',
+      met: w3.value <= 1.2 * w1.value,
+    });
+  return out;
 }
 
 function render(lines: Line[], header: string): string {
@@ -117,7 +162,9 @@ function render(lines: Line[], header: string): string {
   ];
   for (const l of lines) {
     const ratio =
-      l.baselineValue === undefined || l.baselineValue === 0 ? '—' : `${(l.value / l.baselineValue).toFixed(2)}×`;
+      l.baselineValue === undefined || l.baselineValue === 0
+        ? '—'
+        : `${(l.value / l.baselineValue).toFixed(2)}×`;
     const met = l.met === undefined ? '' : l.met ? 'yes' : '**no**';
     out.push(
       `| ${l.bench} | ${l.case} | ${num(l.value, l.unit)} | ${l.baseline ?? ''} | ${num(l.baselineValue, l.unit)} | ${ratio} | ${l.goal ?? ''} | ${met} | ${l.note ?? ''} |`,
@@ -138,7 +185,8 @@ async function main(): Promise<void> {
     process.exit(0);
   }
   const asked = [...process.argv.slice(2), ...(process.env['BENCH_ONLY']?.split(',') ?? [])].filter(Boolean);
-  for (const a of asked) if (!NAMES.includes(a as Name)) throw new Error(`unknown benchmark "${a}": use ${NAMES.join(', ')}`);
+  for (const a of asked)
+    if (!NAMES.includes(a as Name)) throw new Error(`unknown benchmark "${a}": use ${NAMES.join(', ')}`);
   const names = asked.length > 0 ? NAMES.filter((n) => asked.includes(n)) : [...NAMES];
   const started = new Date().toISOString();
   const loadStart = os.loadavg();
@@ -146,12 +194,16 @@ async function main(): Promise<void> {
   for (const job of jobsOf(names)) {
     const t0 = performance.now();
     lines.push(...(await runChild(job)));
-    process.stderr.write(`[bench] ${job.name} ${job.arg} done in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`);
+    process.stderr.write(
+      `[bench] ${job.name} ${job.arg} done in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+    );
   }
   lines.push(...crossLines(lines));
   const loadEnd = os.loadavg();
   const polars = (
-    JSON.parse(readFileSync(new URL('../node_modules/nodejs-polars/package.json', import.meta.url), 'utf8')) as {
+    JSON.parse(
+      readFileSync(new URL('../node_modules/nodejs-polars/package.json', import.meta.url), 'utf8'),
+    ) as {
       version: string;
     }
   ).version;

@@ -55,9 +55,7 @@ export async function buildTable(
     const stamps = new Float64Array(ids.length).fill(at);
     const df = pl.DataFrame([
       pl.Series('id', ids, pl.String),
-      ...Object.keys(SCHEMA).map((c) =>
-        pl.Series(c, cols[c]!, dtypeOf(SCHEMA[c]!)),
-      ),
+      ...Object.keys(SCHEMA).map((c) => pl.Series(c, cols[c]!, dtypeOf(SCHEMA[c]!))),
       ...Object.keys(SCHEMA).map((c) => pl.Series(tsCol(c), stamps, pl.Float64)),
     ]);
     parts.push(...(await writeSplit(dir, df, { depth, key }, limits, memory)));

@@ -57,7 +57,9 @@ export async function benchMiss(env: BenchEnv, rows: number): Promise<Line[]> {
     const note = `${built.parts} part(s); ${reps} misses each; after: ${m.deltas.length} deltas, ${m.parts.length} parts; peak RSS ${peakRssMb().toFixed(0)} MB`;
     const m1 = median(one);
     const u1 = median(up1);
-    log(`miss ${fmt(rows)}: 1 id ${m1.toFixed(1)} ms (upstream ${u1.toFixed(1)}), 100 ids ${median(hundred).toFixed(1)} ms`);
+    log(
+      `miss ${fmt(rows)}: 1 id ${m1.toFixed(1)} ms (upstream ${u1.toFixed(1)}), 100 ids ${median(hundred).toFixed(1)} ms`,
+    );
     return [
       {
         bench: '1 miss',
