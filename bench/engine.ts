@@ -69,17 +69,33 @@ async function runJob(job: Job): Promise<Line[]> {
   }
 }
 
+/** A child that fails or runs past BENCH_CHILD_TIMEOUT_S becomes a line saying so; the rest still runs. */
 function runChild(job: Job): Promise<Line[]> {
-  return new Promise((resolve, reject) => {
+  const limitS = Number(process.env['BENCH_CHILD_TIMEOUT_S'] ?? 3_600);
+  return new Promise((resolve) => {
     const child = fork(fileURLToPath(import.meta.url), ['--child', job.name, job.arg], { stdio: 'inherit' });
     let lines: Line[] | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitS * 1_000);
     child.on('message', (msg) => {
       lines = msg as Line[];
     });
-    child.on('error', reject);
     child.on('exit', (code) => {
-      if (code === 0 && lines) resolve(lines);
-      else reject(new Error(`${job.name} ${job.arg} exited with ${code}`));
+      clearTimeout(timer);
+      if (code === 0 && lines) return resolve(lines);
+      const why = timedOut ? `stopped after ${limitS} s (BENCH_CHILD_TIMEOUT_S)` : `exited with ${code}`;
+      resolve([
+        {
+          bench: job.name,
+          case: `${job.name} ${job.arg}`.trim(),
+          value: Number.NaN,
+          unit: 'ms',
+          note: `**${why}**`,
+        },
+      ]);
     });
   });
 }
