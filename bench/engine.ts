@@ -1,487 +1,231 @@
 /**
- * Engine benchmark (`npm run bench:engine`): a 1,000,000-row `movies` table populated through
- * `createCache(...).getData(..., { fetcher })`, then warm lookups of 1 / 1,000 / 100,000 IDs
- * against raw polars on the same part files, a lookup with a JSON dot path, upserts of 10,000
- * rows (which parts were rewritten), and peak RSS. Runs once at the default store limits and
- * once with `maxPartRows: 100000`, each in its own child process so that each peak RSS is its
- * own. Env: BENCH_ROWS (default 1,000,000), BENCH_RUNS (default 5).
+ * Store benchmarks of issue #6 (`npm run bench`): miss latency against table size, cold fill
+ * from PostgreSQL, warm lookups beside DuckDB and raw polars, compaction, upsert. Each
+ * benchmark (and each table size) runs in its own child process, so its peak RSS is its own and
+ * one benchmark's memory never slows the next; the parent prints one table.
+ *
+ *   npm run bench                       every benchmark at full size
+ *   npm run bench -- miss lookups       only those (miss, fill, lookups, compaction, upsert)
+ *   BENCH_QUICK=1 npm run bench         small sizes, for a quick check
+ *
+ * Env: BENCH_ROWS (table size of lookups/compaction/upsert, default 1,000,000), BENCH_MISS_SIZES
+ * (default 100000,1000000,5000000), BENCH_FILL_SIZES (default 1000000,3000000), BENCH_REPS
+ * (repetitions, default 15), DATABASE_URL.
  */
 import { fork } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
-import pl from 'nodejs-polars';
-import { hashId } from '../src/cache/hash.js';
-import type { Manifest } from '../src/cache/manifest.js';
-import { buildResultFrame, type OutputColumn } from '../src/cache/result-frame.js';
-import { CacheStore } from '../src/cache/store.js';
-import { DEFAULT_NOT_FOUND_TTL_MS, DEFAULT_STORE, type StoreLimits } from '../src/config/types.js';
-import { createCache } from '../src/engine.js';
-import { distinct, normalizeIds } from '../src/engine-input.js';
-import type { Cache } from '../src/engine-types.js';
-import { extractPath } from '../src/json/json-path.js';
+import { type BenchEnv, fmt, type Line } from './engine/common.js';
 
-// The version actually installed, for the report header.
-const polarsVersion = (
-  JSON.parse(
-    readFileSync(new URL('../node_modules/nodejs-polars/package.json', import.meta.url), 'utf8'),
-  ) as { version: string }
-).version;
+const NAMES = ['miss', 'fill', 'lookups', 'compaction', 'upsert'] as const;
+type Name = (typeof NAMES)[number];
 
-import type { Fetcher, SourceRow } from '../src/sources/types.js';
-
-const ROWS = Number(process.env['BENCH_ROWS'] ?? 1_000_000);
-const RUNS = Number(process.env['BENCH_RUNS'] ?? 5);
-const UPSERT = 10_000;
-const TABLE = 'movies';
-const COLUMNS = {
-  title: 'String',
-  year: 'Int',
-  rating: 'Float',
-  country: 'String',
-  votes: 'Int',
-  active: 'Boolean',
-  details: 'JSON',
-} as const;
-const ALL_COLUMNS = Object.keys(COLUMNS);
-const THREE = ['title', 'year', 'rating'];
-const COUNTRIES = ['US', 'FR', 'DE', 'JP', 'IN', 'BR', 'GB', 'IT', 'ES', 'KR', 'MX', 'SE'];
-const NAMES = ['Ada', 'Ben', 'Cleo', 'Dev', 'Eve', 'Finn', 'Gus', 'Hana', 'Ivo', 'Jun'];
-
-interface Variant {
-  key: string;
-  label: string;
-  store: Partial<StoreLimits>;
-}
-const VARIANTS: Variant[] = [
-  {
-    key: 'default',
-    label: `default store limits (maxPartRows ${DEFAULT_STORE.maxPartRows.toLocaleString('en-US')}, maxPartBytes 128 MiB)`,
-    store: {},
-  },
-  { key: 'split', label: '`store: { maxPartRows: 100000 }`', store: { maxPartRows: 100_000 } },
-];
-
-/** One measured line of the output table. */
-interface Line {
-  label: string;
-  cacheMs: number;
-  rawIsInMs?: number;
-  rawSemiMs?: number;
-  note?: string;
-}
-
-interface VariantResult {
-  key: string;
-  label: string;
-  rows: number;
-  populateMs: number;
-  populateBatches: number;
-  partsAfterPopulate: number;
-  lines: Line[];
-  profile: string[];
-  maxRssMb: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Deterministic data
-
-function mix(n: number): number {
-  let h = Math.imul(n ^ 0x9e3779b9, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
-function movieRow(id: string, columns: readonly string[]): SourceRow {
-  const n = Number(id);
-  const h = mix(n);
-  const full: Record<string, unknown> = {
-    title: `Movie ${n} ${NAMES[h % NAMES.length]}`,
-    year: 1900 + (h % 125),
-    rating: (h % 100) / 10,
-    country: COUNTRIES[n % COUNTRIES.length],
-    votes: h % 1_000_000,
-    active: n % 3 !== 0,
-    details: {
-      meta: { score: (h % 1000) / 10, tags: ['drama', n % 2 === 0 ? 'new' : 'classic'] },
-      cast: [
-        { name: NAMES[n % NAMES.length], age: 20 + (h % 50) },
-        { name: NAMES[(n + 3) % NAMES.length], age: 30 + (h % 40) },
-      ],
-      runtime: 80 + (h % 90),
-    },
-  };
-  const row: SourceRow = { id };
-  for (const c of columns) row[c] = full[c];
-  return row;
-}
-
-/** The upstream: every ID exists and gets the deterministic row. */
-const fetcher: Fetcher = async (ids, columns) => ids.map((id) => movieRow(id, columns));
-
-/** `count` distinct IDs in 1..ROWS, picked by a seeded generator. */
-function sampleIds(count: number, seed: number): string[] {
-  const out = new Set<string>();
-  let s = seed >>> 0;
-  while (out.size < Math.min(count, ROWS)) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out.add(String((s % ROWS) + 1));
-  }
-  return [...out];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Timing helpers
-
-async function time<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: T }> {
-  const t0 = performance.now();
-  const value = await fn();
-  return { ms: performance.now() - t0, value };
-}
-
-/** One warm-up, then the median of RUNS runs; `check` validates each result. */
-async function median(fn: () => Promise<pl.DataFrame>, expectHeight: number): Promise<number> {
-  const check = (df: pl.DataFrame): void => {
-    if (df.height !== expectHeight) throw new Error(`expected ${expectHeight} rows, got ${df.height}`);
-  };
-  check(await fn());
-  const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const { ms, value } = await time(fn);
-    check(value);
-    times.push(ms);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
-
-const log = (msg: string): void => {
-  process.stderr.write(`[bench:engine] ${msg}\n`);
+const quick = process.env['BENCH_QUICK'] === '1';
+const sizes = (v: string | undefined, d: number[]): number[] =>
+  v ? v.split(',').map((s) => Number(s.replaceAll('_', ''))) : d;
+const env: BenchEnv = {
+  reps: Number(process.env['BENCH_REPS'] ?? (quick ? 5 : 15)),
+  rows: Number(process.env['BENCH_ROWS'] ?? (quick ? 100_000 : 1_000_000)),
+  missSizes: sizes(
+    process.env['BENCH_MISS_SIZES'],
+    quick ? [10_000, 100_000] : [100_000, 1_000_000, 5_000_000],
+  ),
+  fillSizes: sizes(process.env['BENCH_FILL_SIZES'], quick ? [100_000, 300_000] : [1_000_000, 3_000_000]),
+  databaseUrl: process.env['DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test',
 };
 
-// ---------------------------------------------------------------------------------------------
-// One variant, in a child process
-
-async function readManifest(tableDir: string): Promise<Manifest> {
-  return JSON.parse(await readFile(path.join(tableDir, 'manifest.json'), 'utf8')) as Manifest;
+/** One child run: a benchmark and its argument (a table size, a fill variant). */
+interface Job {
+  name: Name;
+  arg: string;
 }
 
-function partsChanged(before: Manifest, after: Manifest): string {
-  const old = new Set(before.parts.map((p) => p.file));
-  const kept = after.parts.filter((p) => old.has(p.file)).length;
-  const rewritten = before.parts.length - kept;
-  const added = after.parts.length - kept;
-  return `${rewritten} of ${before.parts.length} parts rewritten (${added} new files, ${after.parts.length} parts after)`;
+function jobsOf(names: readonly Name[]): Job[] {
+  const out: Job[] = [];
+  for (const name of names) {
+    if (name === 'miss') for (const n of env.missSizes) out.push({ name, arg: String(n) });
+    else if (name === 'fill') {
+      out.push({ name, arg: 'prepare' }, { name, arg: 'copy' });
+      for (const n of env.fillSizes)
+        for (const how of ['pg', 'warm', 'getData']) out.push({ name, arg: `${how}:${n}` });
+    } else out.push({ name, arg: '' });
+  }
+  return out;
 }
 
-function rawScan(tableDir: string, m: Manifest): pl.LazyDataFrame {
-  const scans = m.parts.map((p) => pl.scanParquet(path.join(tableDir, p.file)));
-  return scans.length === 1 ? scans[0]! : pl.concat(scans);
+async function runJob(job: Job): Promise<Line[]> {
+  switch (job.name) {
+    case 'miss':
+      return (await import('./engine/miss.js')).benchMiss(env, Number(job.arg));
+    case 'fill':
+      return (await import('./engine/fill.js')).benchFill(env, job.arg);
+    case 'lookups':
+      return (await import('./engine/lookups.js')).benchLookups(env);
+    case 'compaction':
+      return (await import('./engine/compaction.js')).benchCompaction(env);
+    case 'upsert':
+      return (await import('./engine/upsert.js')).benchUpsert(env);
+  }
 }
 
-async function runVariant(variant: Variant): Promise<VariantResult> {
-  const cacheDir = await mkdtemp(path.join(tmpdir(), 'cachegate-bench-engine-'));
-  const tableDir = path.join(cacheDir, TABLE);
-  const cache: Cache = createCache({
-    cacheDir,
-    tables: { [TABLE]: { columns: { ...COLUMNS } } },
-    store: variant.store,
-  });
-  try {
-    // Population: one getData of every ID; the engine plans ~100 batches and writes each back.
-    const all = Array.from({ length: ROWS }, (_, i) => String(i + 1));
-    let batches = 0;
-    const populate = await time(() =>
-      cache.getData(TABLE, all, ALL_COLUMNS, {
-        fetcher,
-        onProgress: (e) => {
-          batches = e.batchesTotal;
-          if (e.batchesDone % 10 === 0 && e.batchesDone > 0)
-            log(`${variant.key}: populate ${e.batchesDone}/${e.batchesTotal} batches, ${e.elapsedMs} ms`);
-        },
-      }),
-    );
-    if (populate.value.height !== ROWS) throw new Error(`populated ${populate.value.height} rows`);
-    log(`${variant.key}: populated ${ROWS} rows in ${populate.ms.toFixed(0)} ms`);
-    let m = await readManifest(tableDir);
-    const partsAfterPopulate = m.parts.length;
-    const lines: Line[] = [];
-
-    // Warm lookups. No fetcher: a miss would throw, so these are pure cache reads.
-    for (const n of [1, 1_000, 100_000]) {
-      const ids = sampleIds(n, n);
-      const idFrame = pl.DataFrame([pl.Series('id', ids, pl.String)]);
-      const cacheMs = await median(() => cache.getData(TABLE, ids, THREE), ids.length);
-      const rawIsInMs = await median(
-        () =>
-          rawScan(tableDir, m)
-            .filter(pl.col('id').isIn(ids))
-            .select('id', ...THREE)
-            .collect(),
-        ids.length,
-      );
-      const rawSemiMs = await median(
-        () =>
-          rawScan(tableDir, m)
-            .join(idFrame.lazy(), { on: 'id', how: 'semi' })
-            .select('id', ...THREE)
-            .collect(),
-        ids.length,
-      );
-      lines.push({
-        label: `lookup ${n.toLocaleString('en-US')} IDs × 3 columns`,
-        cacheMs,
-        rawIsInMs,
-        rawSemiMs,
-      });
-      log(
-        `${variant.key}: lookup ${n}: ${cacheMs.toFixed(1)} ms (isIn ${rawIsInMs.toFixed(1)}, semi ${rawSemiMs.toFixed(1)})`,
-      );
-    }
-
-    // 100,000 IDs × 3 columns + one dot path; raw polars does the path with jsonPathMatch.
-    const ids100k = sampleIds(100_000, 100_000);
-    {
-      const idFrame = pl.DataFrame([pl.Series('id', ids100k, pl.String)]);
-      const withPath = [...THREE, 'details.meta.score'];
-      const score = pl.col('details').str.jsonPathMatch('$.meta.score').alias('details.meta.score');
-      const cacheMs = await median(() => cache.getData(TABLE, ids100k, withPath), ids100k.length);
-      const rawIsInMs = await median(
-        () =>
-          rawScan(tableDir, m)
-            .filter(pl.col('id').isIn(ids100k))
-            .select('id', ...THREE, score)
-            .collect(),
-        ids100k.length,
-      );
-      const rawSemiMs = await median(
-        () =>
-          rawScan(tableDir, m)
-            .join(idFrame.lazy(), { on: 'id', how: 'semi' })
-            .select('id', ...THREE, score)
-            .collect(),
-        ids100k.length,
-      );
-      lines.push({
-        label: 'lookup 100,000 IDs × 3 columns + `details.meta.score`',
-        cacheMs,
-        rawIsInMs,
-        rawSemiMs,
-        note: 'raw: `str.jsonPathMatch` (Utf8 result)',
-      });
-      log(`${variant.key}: lookup 100k + path: ${cacheMs.toFixed(1)} ms`);
-    }
-    const rssAfterLookups = process.resourceUsage().maxRSS / 1024;
-
-    // Where getData's time goes, on a separate store over the same files (same code path).
-    const profile = await profileLookup(cacheDir, variant, ids100k, rssAfterLookups);
-
-    // Upsert (a): 10,000 new IDs through getData — insert into the existing hash parts.
-    const newIds = Array.from({ length: UPSERT }, (_, i) => String(ROWS + 1 + i));
-    m = await readManifest(tableDir);
-    let upsertBatches = 0;
-    const ins = await time(() =>
-      cache.getData(TABLE, newIds, ALL_COLUMNS, {
-        fetcher,
-        onProgress: (e) => {
-          upsertBatches = e.batchesTotal;
-        },
-      }),
-    );
-    let after = await readManifest(tableDir);
-    lines.push({
-      label: `upsert ${UPSERT.toLocaleString('en-US')} new IDs via getData (${upsertBatches} batches)`,
-      cacheMs: ins.ms,
-      note: partsChanged(m, after),
+/** A child that fails or runs past BENCH_CHILD_TIMEOUT_S becomes a line saying so; the rest still runs. */
+function runChild(job: Job): Promise<Line[]> {
+  const limitS = Number(process.env['BENCH_CHILD_TIMEOUT_S'] ?? 3_600);
+  return new Promise((resolve) => {
+    const child = fork(fileURLToPath(import.meta.url), ['--child', job.name, job.arg], { stdio: 'inherit' });
+    let lines: Line[] | undefined;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, limitS * 1_000);
+    child.on('message', (msg) => {
+      lines = msg as Line[];
     });
-    log(`${variant.key}: upsert new: ${ins.ms.toFixed(0)} ms, ${partsChanged(m, after)}`);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0 && lines) return resolve(lines);
+      const why = timedOut ? `stopped after ${limitS} s (BENCH_CHILD_TIMEOUT_S)` : `exited with ${code}`;
+      resolve([
+        {
+          bench: job.name,
+          case: `${job.name} ${job.arg}`.trim(),
+          value: Number.NaN,
+          unit: 'ms',
+          note: `**${why}**`,
+        },
+      ]);
+    });
+  });
+}
 
-    // Upsert (b): replace 10,000 existing rows in ONE batch write (store.write, the same call
-    // the engine makes per batch), to separate the per-batch cost from the batch plan.
-    {
-      const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, () => ({
-        notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
-      }));
-      const existing = sampleIds(UPSERT, 7);
-      const rows = existing.map((id) => {
-        const r = movieRow(id, ALL_COLUMNS);
-        r['title'] = `Replaced ${id}`;
-        return r;
-      });
-      m = await readManifest(tableDir);
-      const w = await time(() =>
-        store.write({ rows, columns: ALL_COLUMNS, notFound: [], fetchedAt: Date.now() }),
-      );
-      after = await readManifest(tableDir);
-      lines.push({
-        label: `replace ${UPSERT.toLocaleString('en-US')} existing IDs, one store.write batch`,
-        cacheMs: w.ms,
-        note: partsChanged(m, after),
-      });
-      const check = await cache.getData(TABLE, [existing[0]!], ['title']);
-      if (check.getColumn('title').get(0) !== `Replaced ${existing[0]}`)
-        throw new Error('replace not visible');
-      log(`${variant.key}: replace one batch: ${w.ms.toFixed(0)} ms, ${partsChanged(m, after)}`);
-    }
+const num = (v: number | undefined, unit?: string): string => {
+  if (v === undefined || Number.isNaN(v)) return '—';
+  const s = v >= 100 ? fmt(Math.round(v)) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
+  return unit ? `${s} ${unit}` : s;
+};
 
-    // Upsert (c): 10,000 new IDs that all hash into one part (only telling with several parts).
-    if ((await readManifest(tableDir)).parts.length > 1) {
-      m = await readManifest(tableDir);
-      const target = m.parts[0]!;
-      const mask = target.depth >= 32 ? 0xffffffff : (1 << target.depth) - 1;
-      const oneSlot: string[] = [];
-      for (let n = ROWS + UPSERT + 1; oneSlot.length < UPSERT; n++) {
-        const id = String(n);
-        if ((hashId(id) & mask) >>> 0 === target.key) oneSlot.push(id);
+/** Goals that span two children: miss at 1M against 100k, fill against direct pg, RSS across sizes. */
+function crossLines(lines: Line[]): Line[] {
+  const find = (rows: number): Line | undefined =>
+    lines.find((l) => l.bench === '1 miss' && l.case === `${fmt(rows)} rows: miss of 1 new ID`);
+  const big = find(1_000_000);
+  const small = find(100_000);
+  const out: Line[] = [];
+  if (big && small)
+    out.push({
+      bench: '1 miss',
+      case: '1-ID miss at 1,000,000 rows against 100,000 rows',
+      value: big.value,
+      unit: 'ms',
+      baseline: 'same miss at 100,000 rows',
+      baselineValue: small.value,
+      goal: '≤ 1.5×',
+      met: big.value <= 1.5 * small.value,
+    });
+  // Fill: each way against direct pg at the same size, and peak RSS across sizes.
+  const fill = (how: string, n: number, rss = false): Line | undefined =>
+    lines.find(
+      (l) =>
+        l.bench === '2 fill' && l.case === `${fmt(n)} rows × 7 columns via ${how}${rss ? ': peak RSS' : ''}`,
+    );
+  for (const n of env.fillSizes) {
+    const pgLine = fill('pg', n);
+    for (const how of ['warm', 'getData']) {
+      const l = fill(how, n);
+      if (l && pgLine) {
+        l.baseline = 'same batch plan sent directly with pg';
+        l.baselineValue = pgLine.value;
+        l.goal = '≤ 1.3×';
+        l.met = l.value <= 1.3 * pgLine.value;
       }
-      let b = 0;
-      const one = await time(() =>
-        cache.getData(TABLE, oneSlot, ALL_COLUMNS, {
-          fetcher,
-          onProgress: (e) => {
-            b = e.batchesTotal;
-          },
-        }),
-      );
-      after = await readManifest(tableDir);
-      lines.push({
-        label: `upsert ${UPSERT.toLocaleString('en-US')} new IDs of one part via getData (${b} batches)`,
-        cacheMs: one.ms,
-        note: partsChanged(m, after),
-      });
-      log(`${variant.key}: upsert one part: ${one.ms.toFixed(0)} ms, ${partsChanged(m, after)}`);
+      const r = fill(how, n, true);
+      const pgRss = fill('pg', n, true);
+      if (r && pgRss) {
+        r.baseline = 'direct pg peak RSS';
+        r.baselineValue = pgRss.value;
+        if (how === 'warm') {
+          r.goal = '< 1 GiB';
+          r.met = r.value < 1024;
+        }
+      }
     }
-
-    return {
-      key: variant.key,
-      label: variant.label,
-      rows: ROWS,
-      populateMs: populate.ms,
-      populateBatches: batches,
-      partsAfterPopulate,
-      lines,
-      profile,
-      maxRssMb: process.resourceUsage().maxRSS / 1024,
-    };
-  } finally {
-    await cache.close();
-    await rm(cacheDir, { recursive: true, force: true });
   }
+  const [first, last] = [env.fillSizes[0], env.fillSizes[env.fillSizes.length - 1]];
+  const w1 = first === undefined ? undefined : fill('warm', first, true);
+  const w3 = last === undefined ? undefined : fill('warm', last, true);
+  if (w1 && w3 && first !== last)
+    out.push({
+      bench: '2 fill',
+      case: `warm peak RSS at ${fmt(last!)} rows against ${fmt(first!)} rows`,
+      value: w3.value,
+      unit: 'MB',
+      baseline: `warm peak RSS at ${fmt(first!)} rows`,
+      baselineValue: w1.value,
+      goal: '≤ 1.2×',
+      met: w3.value <= 1.2 * w1.value,
+    });
+  return out;
 }
 
-/**
- * Replays getData's steps for 100,000 IDs × 3 columns + a dot path with the engine's own
- * functions, timing each: input normalisation, TableStore.lookup, buildResultFrame.
- */
-async function profileLookup(
-  cacheDir: string,
-  variant: Variant,
-  ids: string[],
-  rssBefore: number,
-): Promise<string[]> {
-  const store = new CacheStore(cacheDir, { ...DEFAULT_STORE, ...variant.store }).table(TABLE, () => ({
-    notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
-  }));
-  const base = [...THREE, 'details'];
-  const steps = ['meta', 'score'];
-  const outputs: OutputColumn[] = [
-    ...THREE.map((c) => ({ name: c, column: c })),
-    { name: 'details.meta.score', column: 'details', extract: (cell: unknown) => extractPath(cell, steps) },
-  ];
-  const plainOutputs = THREE.map((c) => ({ name: c, column: c }));
-  await store.lookup(ids, base); // warm-up: loads the parts into memory
-  const acc = { norm: [] as number[], lookup3: [] as number[], build3: [] as number[] };
-  const accPath = { lookup: [] as number[], build: [] as number[] };
-  for (let i = 0; i < RUNS; i++) {
-    const n = await time(() => distinct(normalizeIds(ids)));
-    acc.norm.push(n.ms);
-    const l3 = await time(() => store.lookup(n.value, THREE));
-    acc.lookup3.push(l3.ms);
-    acc.build3.push((await time(() => buildResultFrame(l3.value.frame(), n.value, plainOutputs))).ms);
-    const l = await time(() => store.lookup(n.value, base));
-    accPath.lookup.push(l.ms);
-    accPath.build.push((await time(() => buildResultFrame(l.value.frame(), n.value, outputs))).ms);
-  }
-  const med = (xs: number[]): string => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.floor(s.length / 2)]!.toFixed(1);
-  };
-  return [
-    `normalizeIds + distinct (100k): ${med(acc.norm)} ms`,
-    `TableStore.lookup, 3 columns: ${med(acc.lookup3)} ms; buildResultFrame: ${med(acc.build3)} ms`,
-    `TableStore.lookup, 3 columns + details: ${med(accPath.lookup)} ms; buildResultFrame with the path: ${med(accPath.build)} ms`,
-    `(peak RSS before this replay: ${rssBefore.toFixed(0)} MB; the replay holds a second copy of the parts)`,
-  ];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parent: runs each variant in a child and prints the tables
-
-const ms = (v: number | undefined): string =>
-  v === undefined ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(1);
-
-function render(r: VariantResult): string {
+function render(lines: Line[], header: string): string {
   const out = [
-    `### ${r.label}`,
+    header,
     '',
-    `Populated ${r.rows.toLocaleString('en-US')} rows × ${ALL_COLUMNS.length} columns with one getData call (${r.populateBatches} batches) in ${(r.populateMs / 1000).toFixed(1)} s → ${r.partsAfterPopulate} part(s). Peak RSS (maxRSS) ${r.maxRssMb.toFixed(0)} MB.`,
-    '',
-    '| case | getData ms | polars isIn ms | polars semi join ms | getData / isIn | getData / semi | notes |',
-    '|---|---:|---:|---:|---:|---:|---|',
+    '| bench | case | median | baseline | baseline median | ratio | goal | met | notes |',
+    '|---|---|---:|---|---:|---:|---|---|---|',
   ];
-  for (const l of r.lines) {
-    const ratio = (raw: number | undefined): string =>
-      raw === undefined ? '—' : `${(l.cacheMs / raw).toFixed(2)}×`;
+  for (const l of lines) {
+    const ratio =
+      l.baselineValue === undefined || l.baselineValue === 0
+        ? '—'
+        : `${(l.value / l.baselineValue).toFixed(2)}×`;
+    const met = l.met === undefined ? '' : l.met ? 'yes' : '**no**';
     out.push(
-      `| ${l.label} | ${ms(l.cacheMs)} | ${ms(l.rawIsInMs)} | ${ms(l.rawSemiMs)} | ${ratio(l.rawIsInMs)} | ${ratio(l.rawSemiMs)} | ${l.note ?? ''} |`,
+      `| ${l.bench} | ${l.case} | ${num(l.value, l.unit)} | ${l.baseline ?? ''} | ${num(l.baselineValue, l.unit)} | ${ratio} | ${l.goal ?? ''} | ${met} | ${l.note ?? ''} |`,
     );
   }
-  out.push(
-    '',
-    'Replay of getData for 100,000 IDs (median of runs):',
-    '',
-    ...r.profile.map((p) => `- ${p}`),
-    '',
-  );
   return out.join('\n');
 }
 
-function runChild(variant: Variant): Promise<VariantResult> {
-  return new Promise((resolve, reject) => {
-    const child = fork(fileURLToPath(import.meta.url), ['--variant', variant.key], { stdio: 'inherit' });
-    let result: VariantResult | undefined;
-    child.on('message', (msg) => {
-      result = msg as VariantResult;
-    });
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code === 0 && result) resolve(result);
-      else reject(new Error(`variant ${variant.key} exited with ${code}`));
-    });
-  });
-}
-
 async function main(): Promise<void> {
-  const at = process.argv.indexOf('--variant');
+  const at = process.argv.indexOf('--child');
   if (at >= 0) {
-    const variant = VARIANTS.find((v) => v.key === process.argv[at + 1]);
-    if (!variant) throw new Error(`unknown variant ${process.argv[at + 1]}`);
-    const result = await runVariant(variant);
+    const job: Job = { name: process.argv[at + 1] as Name, arg: process.argv[at + 2] ?? '' };
+    const lines = await runJob(job);
     await new Promise<void>((resolve, reject) =>
-      process.send ? process.send(result, (e) => (e ? reject(e) : resolve())) : resolve(),
+      process.send ? process.send(lines, (e: Error | null) => (e ? reject(e) : resolve())) : resolve(),
     );
-    return;
+    // Polars and pg pools may keep handles open; the result is sent, so end here.
+    process.exit(0);
   }
+  const asked = [...process.argv.slice(2), ...(process.env['BENCH_ONLY']?.split(',') ?? [])].filter(Boolean);
+  for (const a of asked)
+    if (!NAMES.includes(a as Name)) throw new Error(`unknown benchmark "${a}": use ${NAMES.join(', ')}`);
+  const names = asked.length > 0 ? NAMES.filter((n) => asked.includes(n)) : [...NAMES];
   const started = new Date().toISOString();
-  const results: VariantResult[] = [];
-  for (const v of VARIANTS) results.push(await runChild(v));
-  console.log(
-    `\nEngine bench, ${started}, Node ${process.version}, nodejs-polars ${polarsVersion}, median of ${RUNS} runs after one warm-up\n`,
-  );
-  for (const r of results) console.log(render(r));
+  const loadStart = os.loadavg();
+  const lines: Line[] = [];
+  for (const job of jobsOf(names)) {
+    const t0 = performance.now();
+    lines.push(...(await runChild(job)));
+    process.stderr.write(
+      `[bench] ${job.name} ${job.arg} done in ${((performance.now() - t0) / 1000).toFixed(0)} s\n`,
+    );
+  }
+  lines.push(...crossLines(lines));
+  const loadEnd = os.loadavg();
+  const polars = (
+    JSON.parse(
+      readFileSync(new URL('../node_modules/nodejs-polars/package.json', import.meta.url), 'utf8'),
+    ) as {
+      version: string;
+    }
+  ).version;
+  const la = (l: number[]): string => l.map((x) => x.toFixed(1)).join(' ');
+  const header = `Store bench ${started}, Node ${process.version}, nodejs-polars ${polars}, ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${la(loadStart)} at start, ${la(loadEnd)} at end; reps ${env.reps}, table ${fmt(env.rows)} rows (lookups/compaction/upsert)`;
+  console.log(`\n${render(lines, header)}`);
 }
 
 main().catch((e: unknown) => {
