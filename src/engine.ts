@@ -14,7 +14,7 @@ import {
   logicalOf,
   toOutputValue,
 } from './cache/column-types.js';
-import { buildResultFrame, type OutputColumn } from './cache/result-frame.js';
+import { buildResultFrame, buildResultFromRecords, type OutputColumn } from './cache/result-frame.js';
 import { CacheStore } from './cache/store.js';
 import type { TableStore } from './cache/table-store.js';
 import { parseConfig } from './config/load.js';
@@ -354,7 +354,9 @@ class Engine implements Cache {
           },
         };
       });
-    return buildResultFrame(r.found.frame(), unique, outputs);
+    return r.found.small
+      ? buildResultFromRecords(r.found.records(), unique, outputs, r.found.types)
+      : buildResultFrame(r.found.frame(), unique, outputs);
   }
 
   warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress {

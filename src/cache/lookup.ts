@@ -5,7 +5,7 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, toRecords, toSeries } from './column-types.js';
+import { dtypeOf, type LogicalType, toRecords, toSeries } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
@@ -21,6 +21,10 @@ export interface StoreLookup {
   missing: Map<string, string[]>;
   /** IDs the upstream did not return, still within the not-found TTL. */
   notFound: string[];
+  /** The rows are JS records already (no polars frame behind them): `records()` costs nothing. */
+  small: boolean;
+  /** Logical type of each requested column (string for columns never cached). */
+  types: Record<string, LogicalType>;
 }
 
 /** What a lookup reads: one committed version plus the overlay rows of this process. */
@@ -61,9 +65,20 @@ export async function lookupView(
         ? await baseSmall(v, plain, columns, policy, missing, notFound)
         : await baseLarge(v, plain, columns, policy, missing, notFound);
   if (overlaid.length === 0 && base) return base;
+  // One index per part, fetched once: awaiting per ID cost a promise turn each.
+  const indexes = new Map<PartEntry, PartIndex>();
+  const partOf = new Map<string, PartEntry>();
+  for (const [id] of overlaid) {
+    const slot = v.slots.slotOf(id);
+    const part = slot === undefined ? undefined : v.m.parts.find((p) => slotName(p) === slot);
+    if (!part) continue;
+    partOf.set(id, part);
+    if (!indexes.has(part)) indexes.set(part, await v.index(part));
+  }
   const records: Record<string, unknown>[] = [];
   for (const [id, layers] of overlaid) {
-    const row = (await baseRow(v, id)) ?? { values: {}, at: {} };
+    const part = partOf.get(id);
+    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: {}, at: {} };
     const nf = v.notFound.get(id);
     if (nf !== undefined && (row.nf === undefined || nf > row.nf)) row.nf = nf;
     for (const l of layers) mergeRow(row, l);
@@ -84,13 +99,22 @@ export async function lookupView(
     if (stale.length > 0) missing.set(id, stale);
   }
   const frameOf = () => recordsFrame(records, columns, v.schema);
-  if (!base) return { records: () => records, frame: frameOf, missing, notFound };
+  const types = typesOf(columns, v.schema);
+  if (!base) return { records: () => records, frame: frameOf, missing, notFound, small: true, types };
   return {
     records: () => [...base.records(), ...records],
     frame: () => pl.concat([base.frame(), frameOf()], { how: 'vertical' }),
     missing,
     notFound,
+    small: base.small,
+    types,
   };
+}
+
+function typesOf(columns: readonly string[], schema: TableSchema): Record<string, LogicalType> {
+  const out: Record<string, LogicalType> = {};
+  for (const c of columns) out[c] = schema[c] ?? 'string';
+  return out;
 }
 
 function recordsFrame(
@@ -115,11 +139,7 @@ function recordsFrame(
 }
 
 /** The base row of one ID with every column and stamp (for merging with overlay rows). */
-async function baseRow(v: TableView, id: string): Promise<OverlayRow | undefined> {
-  const slot = v.slots.slotOf(id);
-  const part = slot === undefined ? undefined : v.m.parts.find((p) => slotName(p) === slot);
-  if (!part) return undefined;
-  const index = await v.index(part);
+function baseRow(v: TableView, index: PartIndex, id: string): OverlayRow | undefined {
   const n = index.rows.get(id);
   if (n === undefined) return undefined;
   // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
@@ -191,7 +211,14 @@ async function baseSmall(
     }
   }
   absent(v, ids, found, columns, policy, missing, notFound);
-  return { records: () => records, frame: () => recordsFrame(records, columns, v.schema), missing, notFound };
+  return {
+    records: () => records,
+    frame: () => recordsFrame(records, columns, v.schema),
+    missing,
+    notFound,
+    small: true,
+    types: typesOf(columns, v.schema),
+  };
 }
 
 /** The large-lookup path: one lazy polars query over every part that can hold the IDs. */
@@ -245,7 +272,14 @@ async function baseLarge(
       ),
     );
   const frame = found.select('id', ...columns);
-  return { frame: () => frame, records: () => toRecords(frame, v.schema), missing, notFound };
+  return {
+    frame: () => frame,
+    records: () => toRecords(frame, v.schema),
+    missing,
+    notFound,
+    small: false,
+    types: typesOf(columns, v.schema),
+  };
 }
 
 /** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */

@@ -97,6 +97,11 @@ export class PartMemory {
     }
   }
 
+  /** The JS index of a part, if it is held in memory and was built already. */
+  cachedIndex(file: string): PartIndex | undefined {
+    return this.entries.get(file)?.index;
+  }
+
   /** The JS index of a part held in memory (built on first use), or a throwaway one. */
   index(file: string, df: pl.DataFrame): PartIndex {
     const e = this.entries.get(file);

@@ -3,6 +3,7 @@
  * one column per requested column name or dot path.
  */
 import pl from 'nodejs-polars';
+import { type LogicalType, toSeries } from './column-types.js';
 import { idFrame, joinById } from './frames.js';
 
 export interface OutputColumn {
@@ -40,6 +41,30 @@ export function buildResultFrame(
     );
   });
   return plain.hstack(pl.DataFrame(extracted)).select('id', ...outputs.map((o) => o.name));
+}
+
+/**
+ * The same answer built from JS records (small lookups): no ID frame, no join — each polars
+ * call crosses N-API, and for a handful of rows those calls were most of a warm lookup's time.
+ */
+export function buildResultFromRecords(
+  records: readonly Record<string, unknown>[],
+  ids: readonly string[],
+  outputs: readonly OutputColumn[],
+  types: Readonly<Record<string, LogicalType>>,
+): pl.DataFrame {
+  const byId = new Map<string, Record<string, unknown>>();
+  for (const r of records) byId.set(r['id'] as string, r);
+  const rows = ids.map((id) => byId.get(id));
+  const series = outputs.map((o) => {
+    const cells = rows.map((r) => (r === undefined ? null : (r[o.column] ?? null)));
+    if (!o.extract) return toSeries(o.name, types[o.column] ?? 'string', cells);
+    return typedSeries(
+      o.name,
+      cells.map((cell, i) => (rows[i] === undefined ? null : o.extract!(cell, ids[i]!))),
+    );
+  });
+  return pl.DataFrame([pl.Series('id', ids as string[], pl.String), ...series]);
 }
 
 function typedSeries(name: string, values: unknown[]): pl.Series {

@@ -208,12 +208,21 @@ export class TableStore {
 
   /** A part as written (it may predate columns added since). */
   async loadRaw(part: PartEntry): Promise<pl.DataFrame> {
+    return (await this.rawBox(part)).df;
+  }
+
+  /**
+   * The part in a box: nodejs-polars wraps a DataFrame in a Proxy whose every property read
+   * (including the `then` a promise checks when it resolves) calls into native code, which made
+   * awaiting a cached frame cost more than the lookup itself.
+   */
+  private async rawBox(part: PartEntry): Promise<{ df: pl.DataFrame }> {
     let df = this.opts.memory.get(part.file);
     if (!df) {
       df = await readPartFile(this.dir, part.file);
       this.opts.memory.set(part.file, df, part.bytes);
     }
-    return df;
+    return { df };
   }
 
   /** A part with every column of `schema`. */
@@ -223,7 +232,8 @@ export class TableStore {
   }
 
   private async partIndex(part: PartEntry): Promise<PartIndex> {
-    return this.opts.memory.index(part.file, await this.loadRaw(part));
+    const cached = this.opts.memory.cachedIndex(part.file);
+    return cached ?? this.opts.memory.index(part.file, (await this.rawBox(part)).df);
   }
 
   /**
