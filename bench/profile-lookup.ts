@@ -9,7 +9,7 @@ import path from 'node:path';
 import { buildResultFrame } from '../src/cache/result-frame.js';
 import { CacheStore } from '../src/cache/store.js';
 import { DEFAULT_NOT_FOUND_TTL_MS } from '../src/config/types.js';
-import { createCache } from '../src/engine.js';
+import { createCache } from '../src/engine/cache.js';
 import { buildTable } from './engine/build-table.js';
 import {
   ALL_COLUMNS,

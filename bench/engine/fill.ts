@@ -12,8 +12,8 @@ import pl from 'nodejs-polars';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { Manifest } from '../../src/cache/manifest.js';
-import { createCache } from '../../src/engine.js';
-import type { FetchProgress } from '../../src/engine-types.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { FetchProgress } from '../../src/engine/types.js';
 import { batchSize } from '../../src/fetch/batch-plan.js';
 import {
   ALL_COLUMNS,

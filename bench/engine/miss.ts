@@ -8,7 +8,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Manifest } from '../../src/cache/manifest.js';
-import { createCache } from '../../src/engine.js';
+import { createCache } from '../../src/engine/cache.js';
 import { buildTable } from './build-table.js';
 import {
   ALL_COLUMNS,

@@ -1,4 +1,4 @@
-import { createCache } from '../engine.js';
+import { createCache } from '../engine/cache.js';
 import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
 import { formatBytes, formatCount, formatDuration, formatTable } from './format.js';
 import { type CliIo, EXIT, UsageError } from './io.js';

@@ -2,7 +2,7 @@
  * Progress of a fetch job for a terminal: a bar redrawn in place with `\r` on a TTY, and plain
  * lines (one per finished batch) when the output is a pipe or a log file, where `\r` would pile up.
  */
-import type { FetchProgress } from '../engine-types.js';
+import type { FetchProgress } from '../engine/types.js';
 import { formatCount, formatDuration } from './format.js';
 import type { Output } from './io.js';
 

@@ -1,5 +1,5 @@
-import { createCache } from '../engine.js';
-import type { TableStats } from '../engine-types.js';
+import { createCache } from '../engine/cache.js';
+import type { TableStats } from '../engine/types.js';
 import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
 import { formatBytes, formatTable } from './format.js';
 import { type CliIo, EXIT, UsageError } from './io.js';

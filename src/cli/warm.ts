@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createCache } from '../engine.js';
-import type { Cache, FetchProgress } from '../engine-types.js';
+import { createCache } from '../engine/cache.js';
+import type { Cache, FetchProgress } from '../engine/types.js';
 import { COMMON_OPTIONS, parseCommandArgs, parseList } from './args.js';
 import { formatCount, formatDuration } from './format.js';
 import { type CliIo, EXIT, UsageError } from './io.js';

@@ -5,8 +5,8 @@
  */
 import { trace } from '@opentelemetry/api';
 import DataLoader from 'dataloader';
-import { idProblem } from '../engine-input.js';
-import type { Cache, GetDataOptions, RowValues } from '../engine-types.js';
+import { idProblem } from '../engine/input.js';
+import type { Cache, GetDataOptions, RowValues } from '../engine/types.js';
 import { BadInputError, type CacheGateError, ColumnNotFoundError, DataNotFoundError } from '../errors.js';
 
 export interface EntityKey {

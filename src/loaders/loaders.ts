@@ -1,5 +1,5 @@
 /** The per-request set of entity loaders: created lazily, one per table. */
-import type { Cache } from '../engine-types.js';
+import type { Cache } from '../engine/types.js';
 import { TableNotFoundError } from '../errors.js';
 import { createEntityLoader, type EntityLoader, type EntityLoaderOptions } from './entity-loader.js';
 

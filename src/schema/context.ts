@@ -1,5 +1,5 @@
 /** What resolvers get as GraphQL context; the server builds it per request or subscription. */
-import type { Cache, FetchProgress } from '../engine-types.js';
+import type { Cache, FetchProgress } from '../engine/types.js';
 import type { Loaders } from '../loaders/index.js';
 
 export interface ProgressFilter {

@@ -1,5 +1,5 @@
 /** `FetchProgress` and the `fetchProgress(jobId, table)` subscription. */
-import type { FetchProgress } from '../engine-types.js';
+import type { FetchProgress } from '../engine/types.js';
 import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';

@@ -1,4 +1,4 @@
-import type { JobStatus } from '../engine-types.js';
+import type { JobStatus } from '../engine/types.js';
 import type { Builder } from './builder.js';
 
 const STATUSES = ['RUNNING', 'SUCCEEDED', 'PARTIAL', 'FAILED'] as const satisfies readonly JobStatus[];

@@ -1,6 +1,6 @@
 /** The fields `FetchJob` and `FetchProgress` share: both show one state of a fetch job. */
 import type { FieldMap } from '@pothos/core';
-import type { FetchProgress } from '../engine-types.js';
+import type { FetchProgress } from '../engine/types.js';
 import type { Types } from './builder.js';
 import type { JobStatusRef } from './job-status-enum.js';
 

@@ -1,5 +1,5 @@
 /** `TableStats` and the `cacheStats(table)` query. */
-import type { TableStats } from '../engine-types.js';
+import type { TableStats } from '../engine/types.js';
 import { requireTable } from '../loaders/index.js';
 import type { Builder } from './builder.js';
 

@@ -1,6 +1,6 @@
 /** The per-request GraphQL context: fresh loaders for every HTTP request and every subscription. */
 import type { Logger } from 'pino';
-import type { Cache } from '../engine-types.js';
+import type { Cache } from '../engine/types.js';
 import { createLoaders, type EntityLoaderOptions } from '../loaders/index.js';
 import type { ProgressFeed, SchemaContext, WarmGate } from '../schema/index.js';
 import { OPEN_PRINCIPAL, type Principal } from './auth/principal.js';

@@ -4,7 +4,7 @@
  * are the engine's own numbers, not a second count that could drift.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Cache, FetchProgress, TableStats } from '../engine-types.js';
+import type { Cache, FetchProgress, TableStats } from '../engine/types.js';
 
 export interface Metrics {
   registry: Registry;

@@ -6,7 +6,7 @@
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
-import type { FetchProgress, JobRegistry } from '../engine-types.js';
+import type { FetchProgress, JobRegistry } from '../engine/types.js';
 import type { ProgressFeed, ProgressFilter } from '../schema/index.js';
 
 const TOPIC = 'cachegate:fetchProgress';

@@ -4,7 +4,7 @@
  * refusal costs nothing). Four concurrent 1M-ID warms used to exhaust the heap.
  */
 import type { Limits } from '../config/types.js';
-import type { Cache, FetchProgress } from '../engine-types.js';
+import type { Cache, FetchProgress } from '../engine/types.js';
 import { LimitExceededError } from '../errors.js';
 import type { WarmGate } from '../schema/index.js';
 

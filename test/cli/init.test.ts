@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { createCache } from '../../src/engine.js';
+import { createCache } from '../../src/engine/cache.js';
 import { openPglite } from '../../src/sources/pglite.js';
 import { tempCwd } from './cli-process.js';
 import { runInProcess } from './in-process.js';

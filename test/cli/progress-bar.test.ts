@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter, renderBar } from '../../src/cli/progress-bar.js';
-import type { FetchProgress } from '../../src/engine-types.js';
+import type { FetchProgress } from '../../src/engine/types.js';
 
 const event = (over: Partial<FetchProgress>): FetchProgress => ({
   jobId: 'j1',

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { BatchConfig } from '../../src/config/types.js';
-import type { FetchProgress } from '../../src/engine-types.js';
+import type { FetchProgress } from '../../src/engine/types.js';
 import { Coordinator, type FetchedBatch, type FetchRequest } from '../../src/fetch/coordinator.js';
 import { Jobs } from '../../src/fetch/jobs.js';
 import { InFlight } from '../../src/fetch/single-flight.js';

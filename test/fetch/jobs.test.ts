@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { FetchProgress } from '../../src/engine-types.js';
+import type { FetchProgress } from '../../src/engine/types.js';
 import { Jobs } from '../../src/fetch/jobs.js';
 
 const event = (jobId: string, status: FetchProgress['status'], failedIds: string[] = []): FetchProgress => ({

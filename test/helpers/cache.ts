@@ -3,8 +3,8 @@
  * happen before the temp folder goes (a background flush would otherwise write into it).
  */
 import { afterEach } from 'vitest';
-import { type CacheInput, type CacheOptions, createCache } from '../../src/engine.js';
-import type { Cache } from '../../src/engine-types.js';
+import { type CacheInput, type CacheOptions, createCache } from '../../src/engine/cache.js';
+import type { Cache } from '../../src/engine/types.js';
 
 const open: Cache[] = [];
 

@@ -15,7 +15,7 @@ import {
   DEFAULT_STORE,
   type TableConfig,
 } from '../../src/config/types.js';
-import type { Cache } from '../../src/engine-types.js';
+import type { Cache } from '../../src/engine/types.js';
 import { type App, type AppOptions, buildApp } from '../../src/server/app.js';
 
 export interface SourceCall {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Cache, LookupResult } from '../../src/engine-types.js';
+import type { Cache, LookupResult } from '../../src/engine/types.js';
 import {
   ColumnNotFoundError,
   DataNotFoundError,

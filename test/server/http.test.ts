@@ -1,8 +1,8 @@
 /** The HTTP side: GraphiQL, /health, /metrics, request ids, masking, graceful stop. */
 import { rm, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCache } from '../../src/engine.js';
-import type { Cache } from '../../src/engine-types.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { Cache } from '../../src/engine/types.js';
 import { FetchProgressDocument, MoviesDocument } from '../gql/graphql.js';
 import { serverTempDir, startTestServer, type TestServer, testConfig } from '../helpers/server.js';
 import { createWsClient } from '../helpers/ws-client.js';

@@ -1,7 +1,7 @@
 /** The progress feed alone: snapshots, ordering, ending, early return, and Redis across "replicas". */
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import type { FetchProgress, JobRegistry, ProgressListener } from '../../src/engine-types.js';
+import type { FetchProgress, JobRegistry, ProgressListener } from '../../src/engine/types.js';
 import { createProgressBridge } from '../../src/server/progress-feed.js';
 
 function registry() {

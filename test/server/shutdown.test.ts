@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CacheGateConfig, DEFAULT_BATCH, DEFAULT_STORE } from '../../src/config/types.js';
-import type { FetchProgress } from '../../src/engine-types.js';
+import type { FetchProgress } from '../../src/engine/types.js';
 import { FetchProgressDocument } from '../gql/graphql.js';
 import { serverTempDir, startTestServer, type TestServer } from '../helpers/server.js';
 import { createWsClient, type WsClient } from '../helpers/ws-client.js';

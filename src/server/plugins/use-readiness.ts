@@ -4,7 +4,7 @@
  * `down` without calling the upstream, so polling readiness never hammers a dead one.
  */
 import type { Plugin } from 'graphql-yoga';
-import type { Cache } from '../../engine-types.js';
+import type { Cache } from '../../engine/types.js';
 
 export const READY_PATH = '/health/ready';
 const DEFAULT_READY_TIMEOUT_MS = 2_000;

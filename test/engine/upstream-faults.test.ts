@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCache } from '../src/engine.js';
-import type { Cache } from '../src/engine-types.js';
-import { CircuitOpenError, UpstreamFailedError } from '../src/errors.js';
-import { startHttpServer, type TestServer } from './helpers/http-server.js';
-import { tempDir } from './helpers/temp-dir.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { Cache } from '../../src/engine/types.js';
+import { CircuitOpenError, UpstreamFailedError } from '../../src/errors.js';
+import { startHttpServer, type TestServer } from '../helpers/http-server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const opened: Array<{ cache: Cache; server: TestServer }> = [];
 afterEach(async () => {

@@ -1,11 +1,11 @@
 /** Single-flight through the engine: a caller overlapping a long job waits for its own batch only. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createCache } from '../src/engine.js';
-import type { Fetcher } from '../src/sources/types.js';
-import { createDeferred, type Deferred } from './helpers/deferred.js';
-import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
-import { tempDir } from './helpers/temp-dir.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { Fetcher } from '../../src/sources/types.js';
+import { createDeferred, type Deferred } from '../helpers/deferred.js';
+import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const range = (from: number, to: number): string[] =>
   Array.from({ length: to - from + 1 }, (_, i) => String(from + i));

@@ -2,30 +2,31 @@
  * The cache engine as one object: cache store + fetch coordinator + sources + JSON paths
  * (DESIGN §1, §5). Knows nothing of GraphQL; the server and library users both call this.
  */
-import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type pl from 'nodejs-polars';
+import { buildResultFrame, buildResultFromRecords } from '../cache/result-frame.js';
+import { CacheStore } from '../cache/store.js';
+import type { TableStore } from '../cache/table-store.js';
+import { parseConfig } from '../config/load.js';
+import type { CacheGateConfig, TableConfig } from '../config/types.js';
 import {
-  type ColumnSpec,
-  inferType,
-  type LogicalType,
-  logicalOf,
-  toOutputValue,
-} from './cache/column-types.js';
-import { buildResultFrame, buildResultFromRecords, type OutputColumn } from './cache/result-frame.js';
-import { CacheStore } from './cache/store.js';
-import type { TableStore } from './cache/table-store.js';
-import { parseConfig } from './config/load.js';
-import {
-  type CacheGateConfig,
-  DEFAULT_BATCH,
-  DEFAULT_NOT_FOUND_TTL_MS,
-  TABLE_NAME,
-  type TableConfig,
-} from './config/types.js';
-import { distinct, normalizeIds, parseColumns } from './engine-input.js';
+  BadInputError,
+  type CacheGateError,
+  ColumnNotFoundError,
+  DataNotFoundError,
+  LimitExceededError,
+  UpstreamFailedError,
+} from '../errors.js';
+import { callerToken } from '../fetch/batch-trace.js';
+import { Coordinator, type FetchRequest, type UpstreamBatchReport } from '../fetch/coordinator.js';
+import { Jobs } from '../fetch/jobs.js';
+import { traceLookup } from '../fetch/lookup-trace.js';
+import { InFlight } from '../fetch/single-flight.js';
+import type { ParsedPath } from '../json/json-path.js';
+import { createSource, type GuardedSource, type SourceHealth } from '../sources/index.js';
+import type { Fetcher } from '../sources/types.js';
+import { distinct, normalizeIds, parseColumns } from './input.js';
+import { storeOptions, tableConfigOf } from './table-policy.js';
 import type {
   Cache,
   CloseOptions,
@@ -34,26 +35,9 @@ import type {
   LookupResult,
   RowValues,
   TableStats,
-} from './engine-types.js';
-import {
-  BadInputError,
-  type CacheGateError,
-  ColumnNotFoundError,
-  DataNotFoundError,
-  JsonParseError,
-  LimitExceededError,
-  TableNotFoundError,
-  UpstreamFailedError,
-} from './errors.js';
-import { callerToken } from './fetch/batch-trace.js';
-import { Coordinator, type FetchRequest, type UpstreamBatchReport } from './fetch/coordinator.js';
-import { Jobs } from './fetch/jobs.js';
-import { traceLookup } from './fetch/lookup-trace.js';
-import { InFlight } from './fetch/single-flight.js';
-import type { ParsedPath } from './json/json-path.js';
-import { CellParseFailure, decodeJsonCell, extractPath } from './json/json-path.js';
-import { createSource, type GuardedSource, type SourceHealth } from './sources/index.js';
-import type { Fetcher } from './sources/types.js';
+} from './types.js';
+import { declaredTypes, outputColumns, rowValues } from './values.js';
+import { startWarm } from './warm.js';
 
 export interface CacheOptions {
   /** Test seam passed to every table store: runs before a version is committed. */
@@ -73,8 +57,6 @@ interface Counters {
   fetches: number;
   lookups: number;
 }
-
-const UNCONFIGURED: TableConfig = { notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS, batch: DEFAULT_BATCH };
 
 function isValidated(input: CacheInput): input is CacheGateConfig {
   return (
@@ -112,35 +94,20 @@ class Engine implements Cache {
   }
 
   private tableConfig(table: string, fetcher: Fetcher | undefined): TableConfig {
-    const cfg = this.config.tables[table];
-    if (cfg) return cfg;
-    // A library call may name any valid table when it brings its own fetcher, and may then
-    // inspect or drop what it cached.
-    if (
-      fetcher ||
-      this.store.has(table) ||
-      (TABLE_NAME.test(table) && existsSync(path.join(this.config.cacheDir, table)))
-    )
-      return UNCONFIGURED;
-    throw new TableNotFoundError(table, this.tables());
+    return tableConfigOf(this.config, table, {
+      withFetcher: fetcher !== undefined,
+      opened: this.store.has(table),
+    });
   }
 
   private tableStore(table: string, cfg: TableConfig): TableStore {
     // Options are built once, when the table is first used, not on every lookup.
-    return this.store.table(table, () => ({
-      ttlMs: cfg.ttlMs,
-      notFoundTtlMs: cfg.notFoundTtlMs,
-      declared: cfg.columns
-        ? Object.fromEntries(
-            Object.entries(cfg.columns).map(([c, t]): [string, ColumnSpec] => [
-              c,
-              { type: logicalOf(t), idLike: t === 'ID' },
-            ]),
-          )
-        : undefined,
-      beforeCommit: this.options.beforeCommit,
-      onBackgroundError: this.options.onBackgroundError ?? warnBackground,
-    }));
+    return this.store.table(table, () =>
+      storeOptions(cfg, {
+        beforeCommit: this.options.beforeCommit,
+        onBackgroundError: this.options.onBackgroundError,
+      }),
+    );
   }
 
   private source(table: string, cfg: TableConfig): GuardedSource | undefined {
@@ -290,37 +257,10 @@ class Engine implements Cache {
     const r = await this.resolve(table, unique, columns, options);
     const rows = new Map<string, RowValues>();
     const cellErrors = new Map<string, Map<string, CacheGateError>>();
-    const declared = r.cfg.columns ?? {};
-    const types = new Map<string, LogicalType>(
-      r.paths.flatMap((p) => {
-        const t = Object.hasOwn(declared, p.column) ? declared[p.column] : undefined;
-        return t === undefined ? [] : [[p.column, logicalOf(t)] as const];
-      }),
-    );
+    const types = declaredTypes(r.cfg, r.paths);
     for (const rec of r.found.records()) {
       const id = rec['id'] as string;
-      const values: RowValues = {};
-      for (const path of r.paths) {
-        try {
-          const cell = path.column === 'id' ? id : rec[path.column];
-          // Whole JSON columns come back decoded for the GraphQL JSON scalar.
-          const type = types.get(path.column);
-          values[path.raw] =
-            path.steps.length > 0
-              ? extractPath(cell, path.steps)
-              : type === 'json'
-                ? decodeJsonCell(cell)
-                : // BigInt, DateTime and Date become text; an undeclared column by what it holds.
-                  toOutputValue(type ?? inferType(cell) ?? 'string', cell);
-        } catch (e) {
-          if (!(e instanceof CellParseFailure)) throw e;
-          values[path.raw] = null;
-          const forId = cellErrors.get(id) ?? new Map<string, CacheGateError>();
-          forId.set(path.raw, new JsonParseError(table, id, path.column, e.cause));
-          cellErrors.set(id, forId);
-        }
-      }
-      rows.set(id, values);
+      rows.set(id, rowValues(table, id, rec, r.paths, types, cellErrors));
     }
     const result: LookupResult = { rows, errors: r.errors, cellErrors };
     if (r.jobId) result.jobId = r.jobId;
@@ -336,24 +276,7 @@ class Engine implements Cache {
     const unique = distinct(normalizeIds(ids));
     const r = await this.resolve(table, unique, columns, options);
     throwFirst(table, r.errors);
-    const outputs: OutputColumn[] = distinct(r.paths.map((p) => p.raw))
-      .filter((raw) => raw !== 'id')
-      .map((raw) => {
-        const path = r.paths.find((p) => p.raw === raw)!;
-        if (path.steps.length === 0) return { name: raw, column: path.column };
-        return {
-          name: raw,
-          column: path.column,
-          extract: (cell: unknown, id: string) => {
-            try {
-              return extractPath(cell, path.steps);
-            } catch (e) {
-              if (e instanceof CellParseFailure) throw new JsonParseError(table, id, path.column, e.cause);
-              throw e;
-            }
-          },
-        };
-      });
+    const outputs = outputColumns(table, r.paths);
     return r.found.small
       ? buildResultFromRecords(r.found.records(), unique, outputs, r.found.types)
       : buildResultFrame(r.found.frame(), unique, outputs);
@@ -367,72 +290,14 @@ class Engine implements Cache {
     }
     const p = this.prepare(table, cols, undefined);
     const unique = distinct(normalizeIds(ids));
-    const jobId = randomUUID();
-    const started = Date.now();
-    const first: FetchProgress = {
-      jobId,
+    const { first, work } = startWarm({
+      jobs: this.jobs,
       table,
-      status: 'RUNNING',
-      totalIds: unique.length,
-      batchesTotal: 0,
-      batchesDone: 0,
-      rowsFetched: 0,
-      failedCount: 0,
-      notFoundCount: 0,
-      failedIds: [],
-      elapsedMs: 0,
-      etaMs: null,
-      message: `checking the cache for ${unique.length} ids`,
-    };
-    this.jobs.publish(first);
-    const finish = (
-      status: FetchProgress['status'],
-      message: string,
-      counts: { notFound?: number; failedIds?: string[] } = {},
-    ): void => {
-      const failedIds = counts.failedIds ?? [];
-      this.jobs.publish({
-        ...first,
-        status,
-        message,
-        failedIds,
-        failedCount: failedIds.length,
-        notFoundCount: counts.notFound ?? 0,
-        elapsedMs: Date.now() - started,
-        etaMs: 0,
-      });
-    };
-    const notFoundNote = (n: number): string =>
-      n === 0 ? '' : `; ${n} ids do not exist upstream (not found, remembered for the not-found TTL)`;
-    const work = (async () => {
-      const res = await p.store.lookup(unique, p.base);
-      const notFound = res.notFound.length;
-      if (res.missing.size === 0) {
-        return finish('SUCCEEDED', `all ${unique.length} ids already cached${notFoundNote(notFound)}`, {
-          notFound,
-        });
-      }
-      if (!p.fetch) {
-        return finish('FAILED', `table "${table}" has no source configured`, {
-          notFound,
-          failedIds: [...res.missing.keys()],
-        });
-      }
-      const known = { totalIds: unique.length, notFound };
-      const { first: own, done } = this.fetchMissing(table, p, res.missing, {}, jobId, known);
-      await done;
-      // Ids fetched by concurrent requests only: this job waited; report what they achieved.
-      if (!own) {
-        const after = await p.store.lookup(unique, p.base);
-        const failedIds = [...after.missing.keys()];
-        const counts = { notFound: after.notFound.length, failedIds };
-        if (failedIds.length === 0)
-          finish('SUCCEEDED', `fetched by concurrent requests${notFoundNote(counts.notFound)}`, counts);
-        else finish('FAILED', `${failedIds.length} ids could not be fetched by concurrent requests`, counts);
-      }
-    })().catch((e: unknown) =>
-      finish('FAILED', e instanceof Error ? e.message : String(e), { failedIds: unique }),
-    );
+      ids: unique,
+      lookup: () => p.store.lookup(unique, p.base),
+      canFetch: p.fetch !== undefined,
+      fetchMissing: (missing, jobId, known) => this.fetchMissing(table, p, missing, {}, jobId, known),
+    });
     void this.track(work);
     return first;
   }
@@ -481,10 +346,6 @@ class Engine implements Cache {
     await within(Promise.allSettled([...this.sources.values()].map((s) => s.close?.())), graceMs);
     this.sources.clear();
   }
-}
-
-function warnBackground(e: Error): void {
-  process.emitWarning(`cachegate background write: ${e.message}`, { code: 'CACHEGATE_BACKGROUND' });
 }
 
 const DEFAULT_HEALTH_TIMEOUT_MS = 2_000;

@@ -11,12 +11,12 @@ import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { createCache } from '../src/engine.js';
-import type { Fetcher, Source } from '../src/sources/types.js';
-import { createTestDb, type TestDb } from './helpers/pg.js';
-import { serverTempDir, startTestServer } from './helpers/server.js';
-import { tempDir } from './helpers/temp-dir.js';
+import { parseConfig } from '../../src/config/load.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { Fetcher, Source } from '../../src/sources/types.js';
+import { createTestDb, type TestDb } from '../helpers/pg.js';
+import { serverTempDir, startTestServer } from '../helpers/server.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const COLUMNS = { big: 'BigInt', at: 'DateTime', local_at: 'DateTime', day: 'Date', n: 'Int' } as const;
 const NAMES = Object.keys(COLUMNS);

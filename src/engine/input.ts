@@ -1,6 +1,6 @@
 /** Validation of what callers pass to the engine: IDs and column paths. */
-import { BadInputError } from './errors.js';
-import { type ParsedPath, parsePath } from './json/json-path.js';
+import { BadInputError } from '../errors.js';
+import { type ParsedPath, parsePath } from '../json/json-path.js';
 
 // C0 and C1 control characters (NUL, newlines, escapes…) and unpaired UTF-16 surrogates: the
 // first break key separators, logs and SQL text, the second cannot be stored as UTF-8 (two

@@ -4,10 +4,10 @@
  */
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createCache } from '../src/engine.js';
-import type { DataNotFoundError } from '../src/errors.js';
-import type { Fetcher } from '../src/sources/types.js';
-import { tempDir } from './helpers/temp-dir.js';
+import { createCache } from '../../src/engine/cache.js';
+import type { DataNotFoundError } from '../../src/errors.js';
+import type { Fetcher } from '../../src/sources/types.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const N = 200_000;
 const ids = Array.from({ length: N }, (_, i) => `ghost-${i}`);

@@ -2,12 +2,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it, vi } from 'vitest';
-import type { FetchProgress } from '../src/engine-types.js';
-import { DataNotFoundError, TypeConflictError, UpstreamFailedError } from '../src/errors.js';
-import type { Fetcher } from '../src/sources/types.js';
-import { testCache as createCache } from './helpers/cache.js';
-import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
-import { tempDir } from './helpers/temp-dir.js';
+import type { FetchProgress } from '../../src/engine/types.js';
+import { DataNotFoundError, TypeConflictError, UpstreamFailedError } from '../../src/errors.js';
+import type { Fetcher } from '../../src/sources/types.js';
+import { testCache as createCache } from '../helpers/cache.js';
+import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const range = (from: number, to: number): string[] =>
   Array.from({ length: to - from + 1 }, (_, i) => String(from + i));

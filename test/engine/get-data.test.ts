@@ -1,10 +1,10 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Fetcher } from '../src/sources/types.js';
-import { testCache as createCache } from './helpers/cache.js';
-import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
-import { tempDir } from './helpers/temp-dir.js';
+import type { Fetcher } from '../../src/sources/types.js';
+import { testCache as createCache } from '../helpers/cache.js';
+import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function newCache(tables: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
   const dir = await tempDir();

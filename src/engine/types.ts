@@ -3,13 +3,13 @@
  * Nothing here knows GraphQL; the server maps `CacheGateError`s to GraphQLErrors.
  */
 
-import type { CacheGateError } from './errors.js';
-import type { UpstreamBatchReport } from './fetch/coordinator.js';
-import type { FetchProgress, JobRegistry, ProgressListener } from './fetch/job-types.js';
-import type { SourceHealth } from './sources/guard.js';
-import type { Fetcher } from './sources/types.js';
+import type { CacheGateError } from '../errors.js';
+import type { UpstreamBatchReport } from '../fetch/coordinator.js';
+import type { FetchProgress, JobRegistry, ProgressListener } from '../fetch/job-types.js';
+import type { SourceHealth } from '../sources/guard.js';
+import type { Fetcher } from '../sources/types.js';
 
-export type { FetchProgress, JobRegistry, JobStatus, ProgressListener } from './fetch/job-types.js';
+export type { FetchProgress, JobRegistry, JobStatus, ProgressListener } from '../fetch/job-types.js';
 
 export interface GetDataOptions {
   /** Used instead of the table's configured source. */
@@ -67,7 +67,7 @@ export interface TableStats {
 export type { UpstreamBatchReport };
 
 export interface Cache {
-  readonly config: import('./config/types.js').CacheGateConfig;
+  readonly config: import('../config/types.js').CacheGateConfig;
   readonly jobs: JobRegistry;
   /** Calls `listener` for every upstream batch once it settled; returns the unsubscribe function. */
   onUpstreamBatch(listener: (report: UpstreamBatchReport) => void): () => void;

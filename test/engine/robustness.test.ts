@@ -1,10 +1,10 @@
 /** Failure modes found in review: each would otherwise hang a caller or serve a wrong answer. */
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Fetcher } from '../src/sources/types.js';
-import { testCache as createCache } from './helpers/cache.js';
-import { movieRow, recordingFetcher } from './helpers/recording-fetcher.js';
-import { tempDir } from './helpers/temp-dir.js';
+import type { Fetcher } from '../../src/sources/types.js';
+import { testCache as createCache } from '../helpers/cache.js';
+import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 async function newCache(tables: Record<string, unknown> = {}) {
   return createCache({ cacheDir: path.join(await tempDir(), 'cache'), tables });
