@@ -24,6 +24,26 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
     }),
   );
 
+  builder.queryField('jobs', (t) =>
+    t.field({
+      type: [FetchJob],
+      description:
+        'Running and recently finished fetch jobs of this server (of `table`, or of every table): running first, newest first. `failedIds` is the full list of each job; ask for `failedCount` to keep the answer small.',
+      args: {
+        table: t.arg.string({ description: 'Only the jobs of this configured table.' }),
+        limit: t.arg.int({ description: 'At most this many jobs (default 100, at most 1000).' }),
+      },
+      resolve: (_root, args, ctx) => {
+        if (args.table != null) requireTable(ctx.cache, args.table);
+        const limit = Math.min(Math.max(args.limit ?? 100, 0), 1000);
+        return ctx.cache.jobs
+          .list()
+          .filter((job) => args.table == null || job.table === args.table)
+          .slice(0, limit);
+      },
+    }),
+  );
+
   builder.mutationField('warm', (t) =>
     t.field({
       type: FetchJob,

@@ -22,7 +22,7 @@ import type { Principal } from './auth/principal.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { toGraphQLError } from './errors.js';
 import { exposureOf } from './exposure.js';
-import { defaultQuery } from './graphiql.js';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.js';
 import { createMetrics } from './metrics.js';
 import { principalOf, useAuth } from './plugins/use-auth.js';
 import { useCsrf } from './plugins/use-csrf.js';
@@ -167,9 +167,8 @@ export function buildApp(options: AppOptions): App {
     // `/health` is ours (it checks the cache folder); yoga's bare liveness answer moves aside.
     healthCheckEndpoint: '/health/live',
     landingPage: false,
-    graphiql: exposure.graphiql
-      ? { title: 'cachegate', defaultQuery: defaultQuery(config), subscriptionsProtocol: 'WS' }
-      : false,
+    graphiql: exposure.graphiql ? graphiqlOptions(config) : false,
+    renderGraphiQL: createGraphiQLRenderer(),
     cors: (request) => origins.yogaCors(request),
     // File uploads are not part of the API; a multipart body is also what a CSRF form sends.
     multipart: false,

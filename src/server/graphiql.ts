@@ -1,4 +1,9 @@
-/** GraphiQL's default query: a look at the first configured tables and the cache statistics. */
+/**
+ * GraphiQL, served offline: the page, its scripts, styles and editor workers all come from
+ * `@graphql-yoga/render-graphiql` (one self-contained HTML answer, no CDN), opening on a query
+ * over the configured tables.
+ */
+import type { GraphiQLOptions } from 'graphql-yoga';
 import type { CacheGateConfig } from '../config/types.js';
 import { planSchema, type TablePlan } from '../schema/index.js';
 
@@ -11,18 +16,30 @@ function scalarFields(plan: TablePlan, max: number): string[] {
     .map((f) => f.name);
 }
 
+/** A JSON column of `plan` (its configured name), for a `field(path:)` example; none without one. */
+function jsonColumn(plan: TablePlan): string | undefined {
+  return plan.fields.find((f) => f.kind === 'column' && f.type === 'JSON')?.column;
+}
+
 export function defaultQuery(config: CacheGateConfig): string {
   const plans = planSchema(config);
+  const shown = [...plans.values()].slice(0, 2);
+  const withJson = shown.find((p) => jsonColumn(p) !== undefined);
   const lines = [
-    '# cachegate: rows of the configured tables, read through the cache.',
-    '# The first run fetches from the upstream (watch it with a `fetchProgress` subscription',
-    '# in a second tab); the next one is served from the cache.',
-    '# `field(path:)` reads any column or a dot path into a JSON column.',
+    '# cachegate: rows of your tables, read through the cache.',
+    '# Run it (▶ or Ctrl-Enter): the first run fetches from the',
+    '# upstream (watch it on /jobs); the next one is cached.',
+    withJson === undefined
+      ? '# field(path:) reads any column by its name.'
+      : `# field(path:) reads a column, or a dot path into a JSON column (${jsonColumn(withJson)}).`,
     'query Tables {',
   ];
-  for (const plan of [...plans.values()].slice(0, 2)) {
+  for (const plan of shown) {
     lines.push(`  ${plan.listField}(ids: ${IDS}) {`, '    id');
     for (const name of scalarFields(plan, 5)) lines.push(`    ${name}`);
+    const json = jsonColumn(plan);
+    // The whole JSON value, so the example path cannot point at a key the data lacks.
+    if (json !== undefined) lines.push(`    fromPath: field(path: ${JSON.stringify(json)})`);
     const relation = plan.fields.find((f) => f.kind === 'relation');
     if (relation !== undefined) {
       const target = plans.get(relation.table)!;
@@ -32,16 +49,42 @@ export function defaultQuery(config: CacheGateConfig): string {
     }
     lines.push('  }');
   }
-  lines.push(
-    '  cacheStats {',
-    '    table',
-    '    rows',
-    '    hits',
-    '    misses',
-    '    fetches',
-    '  }',
-    '}',
-    '',
-  );
+  lines.push('}', '');
   return lines.join('\n');
+}
+
+/**
+ * The options of the page. With `auth`, subscriptions go over SSE (plain HTTP) so the
+ * `Authorization` header typed into GraphiQL's headers editor reaches every operation; over
+ * graphql-ws GraphiQL would send headers only on the upgrade, which browsers cannot set.
+ */
+export function graphiqlOptions(config: CacheGateConfig): GraphiQLOptions {
+  const query = defaultQuery(config);
+  return {
+    title: 'cachegate',
+    defaultQuery: query,
+    subscriptionsProtocol: config.auth === undefined ? 'WS' : 'SSE',
+    ...(config.auth === undefined
+      ? {}
+      : { headers: JSON.stringify({ Authorization: 'Bearer PASTE-YOUR-TOKEN' }, null, 2) }),
+  };
+}
+
+type Render = (options: GraphiQLOptions) => Promise<string>;
+
+/**
+ * yoga's `renderGraphiQL` with the bundled page. The module holds ~9 MB of inlined assets, so it
+ * is loaded on the first page view (not at start-up), and each page is rendered once.
+ */
+export function createGraphiQLRenderer(): Render {
+  const pages = new Map<string, Promise<string>>();
+  return (options) => {
+    const key = JSON.stringify(options);
+    let page = pages.get(key);
+    if (page === undefined) {
+      page = import('@graphql-yoga/render-graphiql').then((m) => m.renderGraphiQL(options));
+      pages.set(key, page);
+    }
+    return page;
+  };
 }
