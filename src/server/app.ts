@@ -30,6 +30,7 @@ import { useDisableIntrospection } from './plugins/use-disable-introspection.js'
 import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
+import { useJobsPage } from './plugins/use-jobs-page.js';
 import { type Limits, useLimits } from './plugins/use-limits.js';
 import { useMetrics } from './plugins/use-metrics.js';
 import { useReadiness } from './plugins/use-readiness.js';
@@ -192,6 +193,7 @@ export function buildApp(options: AppOptions): App {
       ...(exposure.introspection ? [] : [useDisableIntrospection()]),
       ...(exposure.suggestions ? [] : [useHideSuggestions()]),
       useHealth(config.cacheDir),
+      useJobsPage(logger),
       useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useLimits(options.limits),
