@@ -329,7 +329,7 @@ ui.warmForm.addEventListener('submit', (event) => {
         ui.warmResult.textContent = (result.errors ?? []).map((e) => e.message).join(' ') || 'The warm failed.';
         return;
       }
-      ui.warmResult.textContent = `Started job ${job.jobId} (${job.totalIds.toLocaleString('en-US')} IDs, ${job.batchesTotal} batches).`;
+      ui.warmResult.textContent = `Started job ${job.jobId} (${job.totalIds.toLocaleString('en-US')} IDs): it is listed below.`;
       ui.warmIds.value = '';
       ui.warmFile.value = '';
       fileIds = undefined;

@@ -12,5 +12,5 @@ export const FOLLOW = `subscription FollowJob($jobId: ID!) { fetchProgress(jobId
 export const SNAPSHOT = `query JobsSnapshot { jobs(limit: 100) { jobId: id ${JOB_FIELDS} } cacheStats { table } }`;
 
 export const WARM = `mutation WarmIds($table: String!, $ids: [ID!]!, $columns: [String!]) {
-  warm(table: $table, ids: $ids, columns: $columns) { jobId: id status totalIds batchesTotal }
+  warm(table: $table, ids: $ids, columns: $columns) { jobId: id status totalIds }
 }`;
