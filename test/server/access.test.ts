@@ -77,6 +77,13 @@ const MATRIX: { operation: string; field: string; query: string; reader: Expect;
     operator: 'ok',
   },
   {
+    operation: 'jobs (every job of every client)',
+    field: 'jobs',
+    query: '{ jobs { id } }',
+    reader: 'FORBIDDEN',
+    operator: 'ok',
+  },
+  {
     operation: 'warm',
     field: 'warm',
     query: 'mutation { warm(table: "people", ids: ["$ID"]) { id } }',

@@ -14,18 +14,35 @@ import {
   testConfig,
 } from '../helpers/server.js';
 
+const READER = 'reader-token-0123456789abcdef';
+const OPERATOR = 'operator-token-0123456789abcdef';
+
 let browser: Browser;
 let server: TestServer;
+let guarded: TestServer;
 
 beforeAll(async () => {
   // Batches of 10 IDs: a 60-ID warm runs 6 batches, slow enough upstream to watch.
   server = await startTestServer({ config: await testConfig(await serverTempDir(), { maxSize: 10 }) });
+  const config = await testConfig(await serverTempDir());
+  guarded = await startTestServer({
+    config: {
+      ...config,
+      auth: {
+        tokens: [
+          { token: READER, role: 'reader' },
+          { token: OPERATOR, role: 'operator' },
+        ],
+      },
+    },
+  });
   browser = await launchBrowser();
 });
 afterAll(async () => {
   setSourceDelay(0);
   await browser?.close();
   await server?.stop();
+  await guarded?.stop();
 });
 
 describe('the jobs page', () => {
@@ -73,6 +90,33 @@ describe('the jobs page', () => {
     expect(await row.locator('td[data-field="notFound"]').textContent()).toBe('0');
     expect(await row.locator('td[data-field="rate"]').textContent()).toMatch(/rows\/s$/);
     await screenshot(page, 'jobs-page');
+    expect(blocked).toEqual([]);
+    await page.context().close();
+  });
+});
+
+describe('the jobs page with auth', () => {
+  it('asks for a token, offers a reader only to follow a job, and an operator the list and the form', async () => {
+    const { page, blocked } = await offlinePage(browser);
+    await page.goto(`${guarded.origin}/jobs`);
+    await expect.poll(() => page.locator('#auth-message').textContent()).toMatch(/needs a token/);
+    await page.locator('#token').fill('not-a-token-of-this-server');
+    await page.locator('#token-form button').click();
+    await expect.poll(() => page.locator('#auth-message').textContent()).toMatch(/token was refused/);
+
+    await page.locator('#token').fill(READER);
+    await page.locator('#token-form button').click();
+    await page.locator('#conn[data-state="live"]').waitFor();
+    await page.locator('#reader').waitFor({ state: 'visible' });
+    expect(await page.locator('#warm').isHidden()).toBe(true);
+
+    // The token is kept for this tab: a reload signs in again, here as the operator.
+    await page.evaluate((token) => sessionStorage.setItem('cachegate.token', token), OPERATOR);
+    await page.reload();
+    await page.locator('#conn[data-state="live"]').waitFor();
+    await page.locator('#warm').waitFor({ state: 'visible' });
+    expect(await page.locator('#auth').isHidden()).toBe(true);
+    expect(await page.locator('#reader').isHidden()).toBe(true);
     expect(blocked).toEqual([]);
     await page.context().close();
   });
