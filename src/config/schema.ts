@@ -42,7 +42,7 @@ const RESERVED_TYPES = new Set(
     ['JSON', 'ID', 'String', 'Int', 'Float', 'Boolean', 'BigInt', 'DateTime', 'Date'],
   ),
 );
-const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job']);
+const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job', 'jobs']);
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = {
@@ -223,15 +223,47 @@ function recordOf<V extends z.ZodType>(value: V, check: (key: string) => string 
   }, runAlways);
 }
 
+const columnType = z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` });
+/** Shown in GraphQL (GraphiQL's docs, introspection); `init` fills it from database comments. */
+const description = z.string().trim().min(1, 'expected a non-empty description').optional();
+// A column is its type, or `{ "type": ..., "description": ... }` to document it.
+const columnSchema = z.union([columnType, z.strictObject({ type: columnType, description })], {
+  error: (issue) => {
+    const expected = `expected one of ${COLUMN_TYPES.map((t) => `"${t}"`).join(' | ')}`;
+    if (typeof issue.input !== 'object' || issue.input === null)
+      return `${expected}, or { "type": ..., "description": "..." }`;
+    // An object: say what is wrong inside it (`type` or `description`), not just "invalid".
+    const inner =
+      'errors' in issue ? (issue.errors as { path: PropertyKey[]; message: string }[][])[1]?.[0] : undefined;
+    return inner === undefined ? undefined : `${inner.path.map(String).join('.')}: ${inner.message}`;
+  },
+});
+
+type ColumnEntry = ColumnType | { type: ColumnType; description?: string | undefined };
+
+function columnTypes(columns: Record<string, ColumnEntry>): Record<string, ColumnType> {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, c]) => [name, typeof c === 'string' ? c : c.type]),
+  );
+}
+
+function columnDescriptions(columns: Record<string, ColumnEntry>): Record<string, string> | undefined {
+  const described = Object.entries(columns).flatMap(([name, c]) =>
+    typeof c === 'object' && c.description !== undefined ? [[name, c.description] as const] : [],
+  );
+  return described.length === 0 ? undefined : Object.fromEntries(described);
+}
+
 const tableSchema = z
   .strictObject({
     typeName: name('a GraphQL type name').optional(),
+    description,
     source: sourceSchema.optional(),
-    columns: recordOf(
-      z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` }),
+    columns: recordOf(columnSchema, fieldNameIssue).optional(),
+    relations: recordOf(
+      z.strictObject({ table: nonEmpty, column: nonEmpty, description }),
       fieldNameIssue,
     ).optional(),
-    relations: recordOf(z.strictObject({ table: nonEmpty, column: nonEmpty }), fieldNameIssue).optional(),
     ttl: duration.optional(),
     notFoundTtl: duration.optional(),
     batch: batchSchema.optional(),
@@ -240,9 +272,14 @@ const tableSchema = z
     (t): TableConfig =>
       dropUndefined({
         typeName: t.typeName,
+        description: t.description,
         source: t.source,
-        columns: t.columns,
-        relations: t.relations,
+        columns: t.columns === undefined ? undefined : columnTypes(t.columns),
+        columnDescriptions: t.columns === undefined ? undefined : columnDescriptions(t.columns),
+        relations:
+          t.relations === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(t.relations).map(([k, r]) => [k, dropUndefined(r)])),
         ttlMs: t.ttl,
         notFoundTtlMs: t.notFoundTtl ?? DEFAULT_NOT_FOUND_TTL_MS,
         batch: t.batch ?? { ...DEFAULT_BATCH },

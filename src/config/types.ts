@@ -101,6 +101,7 @@ export type SourceConfig = PostgresSourceConfig | PgliteSourceConfig | HttpSourc
 export interface RelationConfig {
   table: string;
   column: string;
+  description?: string;
 }
 
 export interface BatchConfig {
@@ -118,8 +119,12 @@ export interface BatchConfig {
 
 export interface TableConfig {
   typeName?: string;
+  /** The GraphQL type's description; generated when absent. */
+  description?: string;
   source?: SourceConfig;
   columns?: Record<string, ColumnType>;
+  /** Config `columns.<name>.description`: each column field's description; generated when absent. */
+  columnDescriptions?: Record<string, string>;
   relations?: Record<string, RelationConfig>;
   /** Milliseconds a fetched column stays fresh; forever when absent. */
   ttlMs?: number;

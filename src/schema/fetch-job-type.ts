@@ -9,7 +9,9 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
   const FetchJob = builder.objectRef<FetchProgress>('FetchJob').implement({
     description: 'A background fetch of missing rows from the upstream source, in batches.',
     fields: (t) => ({
-      id: t.exposeID('jobId'),
+      id: t.exposeID('jobId', {
+        description: 'Random job ID: follow it with `fetchProgress(jobId:)` or `job(id:)`.',
+      }),
       ...progressFields(t, JobStatus),
     }),
   });
@@ -19,7 +21,9 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
       type: FetchJob,
       nullable: true,
       description: 'A fetch job of this server by ID; null when unknown (or forgotten).',
-      args: { id: t.arg.id({ required: true }) },
+      args: {
+        id: t.arg.id({ required: true, description: 'The ID `warm` returned, or one from `fetchProgress`.' }),
+      },
       resolve: (_root, args, ctx) => ctx.cache.jobs.get(args.id) ?? null,
     }),
   );
@@ -50,9 +54,9 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
       description:
         'Starts fetching `ids` (all configured columns by default) in the background and returns at once; follow it with `fetchProgress(jobId:)`.',
       args: {
-        table: t.arg.string({ required: true }),
-        ids: t.arg.idList({ required: true }),
-        columns: t.arg.stringList(),
+        table: t.arg.string({ required: true, description: 'A configured table.' }),
+        ids: t.arg.idList({ required: true, description: 'IDs to fetch; those already cached are skipped.' }),
+        columns: t.arg.stringList({ description: 'Columns to fetch; every configured column when absent.' }),
       },
       resolve: (_root, args, ctx) => {
         requireTable(ctx.cache, args.table);

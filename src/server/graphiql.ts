@@ -49,6 +49,9 @@ export function defaultQuery(config: CacheGateConfig): string {
     }
     lines.push('  }');
   }
+  // Operator-only with `auth`: a reader would open GraphiQL on a FORBIDDEN error.
+  if (config.auth === undefined)
+    lines.push('  cacheStats {', '    table', '    rows', '    hits', '    misses', '    fetches', '  }');
   lines.push('}', '');
   return lines.join('\n');
 }

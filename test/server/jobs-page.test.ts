@@ -54,7 +54,12 @@ describe('GET /jobs', () => {
 describe('Query.jobs', () => {
   it('lists running and finished jobs with their counts, newest first', async () => {
     const warm = (ids: string[]) =>
-      postGraphQL(open.url, 'mutation($ids: [ID!]!) { warm(table: "people", ids: $ids) { id } }', {}, { ids });
+      postGraphQL(
+        open.url,
+        'mutation($ids: [ID!]!) { warm(table: "people", ids: $ids) { id } }',
+        {},
+        { ids },
+      );
     const first = (await warm(['1', '2'])).body.data as { warm: { id: string } };
     const second = (await warm(['3', '999999'])).body.data as { warm: { id: string } };
     const query = '{ jobs(table: "people") { id status totalIds rowsFetched notFoundCount failedCount } }';
@@ -65,8 +70,22 @@ describe('Query.jobs', () => {
       })
       .toEqual({
         jobs: [
-          { id: second.warm.id, status: 'SUCCEEDED', totalIds: 2, rowsFetched: 1, notFoundCount: 1, failedCount: 0 },
-          { id: first.warm.id, status: 'SUCCEEDED', totalIds: 2, rowsFetched: 2, notFoundCount: 0, failedCount: 0 },
+          {
+            id: second.warm.id,
+            status: 'SUCCEEDED',
+            totalIds: 2,
+            rowsFetched: 1,
+            notFoundCount: 1,
+            failedCount: 0,
+          },
+          {
+            id: first.warm.id,
+            status: 'SUCCEEDED',
+            totalIds: 2,
+            rowsFetched: 2,
+            notFoundCount: 0,
+            failedCount: 0,
+          },
         ],
       });
     const { body } = await postGraphQL(open.url, '{ jobs(limit: 1) { id } }');

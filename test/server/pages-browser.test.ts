@@ -127,8 +127,11 @@ describe('GraphiQL', () => {
     const { page, blocked } = await offlinePage(browser);
     await page.goto(server.url);
     // Monaco renders spaces as no-break spaces.
-    const text = async (selector: string) => (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
-    await expect.poll(() => text('.graphiql-query-editor'), { timeout: 30_000 }).toMatch(/movies\(ids: \["1", "2", "3"\]\)/);
+    const text = async (selector: string) =>
+      (await page.locator(selector).innerText()).replace(/\u00a0/g, ' ');
+    await expect
+      .poll(() => text('.graphiql-query-editor'), { timeout: 30_000 })
+      .toMatch(/movies\(ids: \["1", "2", "3"\]\)/);
     await page.locator('.graphiql-execute-button').click();
     await expect.poll(() => text('.graphiql-response'), { timeout: 30_000 }).toMatch(/"title": "Movie 1"/);
     expect(await text('.graphiql-response')).toMatch(/"data"/);

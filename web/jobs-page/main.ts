@@ -5,10 +5,10 @@
  */
 import { type Client, createClient, type ExecutionResult } from 'graphql-ws';
 import {
-  fractionDone,
   formatDuration,
   formatEta,
   formatRate,
+  fractionDone,
   JobList,
   type JobView,
   parseIds,
@@ -65,7 +65,8 @@ function errorsOf(result: unknown): GraphQLErrorLike[] {
   if (Array.isArray(result)) return result as GraphQLErrorLike[];
   if (result instanceof Error) return [{ message: result.message }];
   const closed = result as { code?: number; reason?: string };
-  if (typeof closed.code === 'number') return [{ message: `socket closed (${closed.code}) ${closed.reason ?? ''}` }];
+  if (typeof closed.code === 'number')
+    return [{ message: `socket closed (${closed.code}) ${closed.reason ?? ''}` }];
   return [{ message: String(result) }];
 }
 
@@ -150,7 +151,8 @@ function fill(tr: HTMLTableRowElement, job: JobView): void {
   const bar = progress.querySelector('progress') as HTMLProgressElement;
   bar.value = done;
   (progress.querySelector('span') as HTMLSpanElement).textContent = `${Math.round(done * 100)}%`;
-  cell(tr, 'rows').textContent = `${job.rowsFetched.toLocaleString('en-US')} / ${job.totalIds.toLocaleString('en-US')}`;
+  cell(tr, 'rows').textContent =
+    `${job.rowsFetched.toLocaleString('en-US')} / ${job.totalIds.toLocaleString('en-US')}`;
   cell(tr, 'batches').textContent = `${job.batchesDone} / ${job.batchesTotal}`;
   cell(tr, 'rate').textContent = formatRate(rowsPerSecond(job));
   cell(tr, 'eta').textContent = formatEta(job);
@@ -326,7 +328,8 @@ ui.warmForm.addEventListener('submit', (event) => {
     .then((result) => {
       const job = result.data?.warm;
       if (job == null) {
-        ui.warmResult.textContent = (result.errors ?? []).map((e) => e.message).join(' ') || 'The warm failed.';
+        ui.warmResult.textContent =
+          (result.errors ?? []).map((e) => e.message).join(' ') || 'The warm failed.';
         return;
       }
       ui.warmResult.textContent = `Started job ${job.jobId} (${job.totalIds.toLocaleString('en-US')} IDs): it is listed below.`;

@@ -18,7 +18,9 @@ export class JobsScriptMissing extends Error {}
 
 async function load(): Promise<string> {
   if (FROM_SOURCES) {
-    const build = (await import(pathToFileURL(fileURLToPath(new URL('scripts/build-web.mjs', ROOT))).href)) as WebBuild;
+    const build = (await import(
+      pathToFileURL(fileURLToPath(new URL('scripts/build-web.mjs', ROOT))).href
+    )) as WebBuild;
     return build.bundleJobsPage();
   }
   const bundle = new URL('dist/web/jobs-page.js', ROOT);

@@ -32,7 +32,11 @@ export function useJobsPage(logger: Logger): Plugin {
       if (path === JOBS_PAGE_PATH) {
         endResponse(
           new fetchAPI.Response(html, {
-            headers: { ...COMMON, 'content-type': 'text/html; charset=utf-8', 'content-security-policy': CSP },
+            headers: {
+              ...COMMON,
+              'content-type': 'text/html; charset=utf-8',
+              'content-security-policy': CSP,
+            },
           }),
         );
       } else if (path === JOBS_SCRIPT_PATH) {
