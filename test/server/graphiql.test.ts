@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { parseConfig } from '../../src/config/load.js';
 import { defaultQuery } from '../../src/server/graphiql.js';
+import { bearer, postGraphQL } from '../helpers/http-graphql.js';
 import { serverTempDir, startTestServer, type TestServer, testConfig } from '../helpers/server.js';
 
 const OPERATOR = 'operator-token-0123456789abcdef';
@@ -47,6 +48,33 @@ describe('the GraphiQL page', () => {
     expect(html).toContain('"subscriptionsProtocol":"SSE"');
     expect(html).toContain('Bearer PASTE-YOUR-TOKEN');
     expect(html).not.toContain('cacheStats {');
+  });
+});
+
+describe('subscriptions as GraphiQL sends them with auth (SSE, the Authorization header)', () => {
+  it('streams fetchProgress to a token in the header, and refuses one without', async () => {
+    const warm = await postGraphQL(
+      guarded.url,
+      'mutation { warm(table: "people", ids: ["5", "6"]) { id } }',
+      bearer(OPERATOR),
+    );
+    const jobId = (warm.body.data as { warm: { id: string } }).warm.id;
+    const subscribe = (headers: Record<string, string>) =>
+      fetch(guarded.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream', ...headers },
+        body: JSON.stringify({
+          query: 'subscription($id: ID!) { fetchProgress(jobId: $id) { jobId status } }',
+          variables: { id: jobId },
+        }),
+      });
+    expect((await subscribe({})).status).toBe(401);
+    const response = await subscribe(bearer(OPERATOR));
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    // The stream ends with the job: its last event is the final state.
+    const text = await response.text();
+    expect(text).toContain(`"jobId":"${jobId}"`);
+    expect(text).toMatch(/"status":"SUCCEEDED"[\s\S]*event: complete/);
   });
 });
 

@@ -6,6 +6,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, offlinePage, screenshot } from '../helpers/browser.js';
+import { bearer, postGraphQL } from '../helpers/http-graphql.js';
 import {
   serverTempDir,
   setSourceDelay,
@@ -109,6 +110,18 @@ describe('the jobs page with auth', () => {
     await page.locator('#conn[data-state="live"]').waitFor();
     await page.locator('#reader').waitFor({ state: 'visible' });
     expect(await page.locator('#warm').isHidden()).toBe(true);
+    // A reader follows a job by its id (say one it started through an operator's tooling).
+    const warm = await postGraphQL(
+      guarded.url,
+      'mutation { warm(table: "people", ids: ["7", "8", "9"]) { id } }',
+      bearer(OPERATOR),
+    );
+    const jobId = (warm.body.data as { warm: { id: string } }).warm.id;
+    await page.locator('#follow-id').fill(jobId);
+    await page.locator('#follow-form button').click();
+    const followed = page.locator(`#job-rows tr[data-job-id="${jobId}"]`);
+    await followed.locator('td[data-field="status"]', { hasText: 'SUCCEEDED' }).waitFor();
+    expect(await followed.locator('td[data-field="rows"]').textContent()).toBe('3 / 3');
 
     // The token is kept for this tab: a reload signs in again, here as the operator.
     await page.evaluate((token) => sessionStorage.setItem('cachegate.token', token), OPERATOR);
@@ -117,6 +130,21 @@ describe('the jobs page with auth', () => {
     await page.locator('#warm').waitFor({ state: 'visible' });
     expect(await page.locator('#auth').isHidden()).toBe(true);
     expect(await page.locator('#reader').isHidden()).toBe(true);
+    // The operator warms IDs from a file; one of them the upstream does not have.
+    await page.locator('#warm-table').selectOption('people');
+    await page.locator('#warm-file').setInputFiles({
+      name: 'ids.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('id\n21\n22\n23\n999999\n'),
+    });
+    await expect.poll(() => page.locator('#warm-result').textContent()).toBe('4 IDs read from ids.csv.');
+    await page.locator('#warm-form button[type="submit"]').click();
+    await expect.poll(() => page.locator('#warm-result').textContent()).toMatch(/Started job \S+ \(4 IDs\)/);
+    const row = page.locator('#job-rows tr').first();
+    await row.locator('td[data-field="status"]', { hasText: 'SUCCEEDED' }).waitFor();
+    expect(await row.locator('td[data-field="rows"]').textContent()).toBe('3 / 4');
+    expect(await row.locator('td[data-field="notFound"]').textContent()).toBe('1');
+    await screenshot(page, 'jobs-page-operator');
     expect(blocked).toEqual([]);
     await page.context().close();
   });
