@@ -42,7 +42,7 @@ const RESERVED_TYPES = new Set(
     ['JSON', 'ID', 'String', 'Int', 'Float', 'Boolean', 'BigInt', 'DateTime', 'Date'],
   ),
 );
-const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job', 'jobs']);
+const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job', 'fetchJobs']);
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = {

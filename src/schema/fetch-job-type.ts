@@ -28,7 +28,8 @@ export function addFetchJobType(builder: Builder, JobStatus: JobStatusRef): void
     }),
   );
 
-  builder.queryField('jobs', (t) =>
+  // Not `jobs`: a user table named `jobs` (a common name) would lose its list field.
+  builder.queryField('fetchJobs', (t) =>
     t.field({
       type: [FetchJob],
       description:

@@ -77,9 +77,9 @@ const MATRIX: { operation: string; field: string; query: string; reader: Expect;
     operator: 'ok',
   },
   {
-    operation: 'jobs (every job of every client)',
-    field: 'jobs',
-    query: '{ jobs { id } }',
+    operation: 'fetchJobs (every job of every client)',
+    field: 'fetchJobs',
+    query: '{ fetchJobs { id } }',
     reader: 'FORBIDDEN',
     operator: 'ok',
   },

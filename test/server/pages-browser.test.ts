@@ -3,7 +3,7 @@
  * every request beyond loopback refused: both must work offline. One browser for the file;
  * a screenshot of each page goes to test-artifacts/.
  */
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, offlinePage, screenshot } from '../helpers/browser.js';
 import { bearer, postGraphQL } from '../helpers/http-graphql.js';
@@ -46,6 +46,13 @@ afterAll(async () => {
   await guarded?.stop();
 });
 
+/** The id of the job the warm form just started, from its confirmation line. */
+async function startedJob(page: Page, ids: number): Promise<string> {
+  const line = new RegExp(`^Started job (\\S+) \\(${ids} IDs\\)`);
+  await expect.poll(() => page.locator('#warm-result').textContent()).toMatch(line);
+  return line.exec((await page.locator('#warm-result').textContent()) ?? '')![1]!;
+}
+
 describe('the jobs page', () => {
   it('warms IDs from its form and shows the bar advance to SUCCEEDED', async () => {
     const { page, blocked } = await offlinePage(browser);
@@ -70,9 +77,8 @@ describe('the jobs page', () => {
     await page.locator('#warm-table').selectOption('movies');
     await page.locator('#warm-ids').fill(ids.join('\n'));
     await page.locator('#warm-form button[type="submit"]').click();
-    await expect.poll(() => page.locator('#warm-result').textContent()).toMatch(/Started job \S+ \(60 IDs\)/);
-
-    const row = page.locator('#job-rows tr').first();
+    const started = await startedJob(page, 60);
+    const row = page.locator(`#job-rows tr[data-job-id="${started}"]`);
     await row.locator('td[data-field="status"]', { hasText: 'RUNNING' }).waitFor();
     await screenshot(page, 'jobs-page-running');
     await row.locator('td[data-field="status"]', { hasText: 'SUCCEEDED' }).waitFor({ timeout: 30_000 });
@@ -139,8 +145,8 @@ describe('the jobs page with auth', () => {
     });
     await expect.poll(() => page.locator('#warm-result').textContent()).toBe('4 IDs read from ids.csv.');
     await page.locator('#warm-form button[type="submit"]').click();
-    await expect.poll(() => page.locator('#warm-result').textContent()).toMatch(/Started job \S+ \(4 IDs\)/);
-    const row = page.locator('#job-rows tr').first();
+    const started = await startedJob(page, 4);
+    const row = page.locator(`#job-rows tr[data-job-id="${started}"]`);
     await row.locator('td[data-field="status"]', { hasText: 'SUCCEEDED' }).waitFor();
     expect(await row.locator('td[data-field="rows"]').textContent()).toBe('3 / 4');
     expect(await row.locator('td[data-field="notFound"]').textContent()).toBe('1');
