@@ -69,7 +69,8 @@ describe('Query.fetchJobs', () => {
       })
       .toBe('SUCCEEDED');
     const second = (await warm(['3', '999999'])).body.data as { warm: { id: string } };
-    const query = '{ jobs: fetchJobs(table: "people") { id status totalIds rowsFetched notFoundCount failedCount } }';
+    const query =
+      '{ jobs: fetchJobs(table: "people") { id status totalIds rowsFetched notFoundCount failedCount } }';
     await expect
       .poll(async () => {
         const { body } = await postGraphQL(open.url, query);
