@@ -28,6 +28,7 @@ import { principalOf, useAuth } from './plugins/use-auth.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.js';
 import { useErrorMapping } from './plugins/use-error-mapping.js';
+import { useGraphiQLGzip } from './plugins/use-graphiql-gzip.js';
 import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
 import { useJobsPage } from './plugins/use-jobs-page.js';
@@ -162,6 +163,7 @@ export function buildApp(options: AppOptions): App {
     },
   };
 
+  const graphiqlRenderer = createGraphiQLRenderer();
   const yoga: CacheGateYoga = createYoga<Record<string, unknown>, ServerContext>({
     schema,
     graphqlEndpoint: '/graphql',
@@ -169,7 +171,7 @@ export function buildApp(options: AppOptions): App {
     healthCheckEndpoint: '/health/live',
     landingPage: false,
     graphiql: exposure.graphiql ? graphiqlOptions(config) : false,
-    renderGraphiQL: createGraphiQLRenderer(),
+    renderGraphiQL: graphiqlRenderer.render,
     cors: (request) => origins.yogaCors(request),
     // File uploads are not part of the API; a multipart body is also what a CSRF form sends.
     multipart: false,
@@ -194,6 +196,7 @@ export function buildApp(options: AppOptions): App {
       ...(exposure.suggestions ? [] : [useHideSuggestions()]),
       useHealth(config.cacheDir),
       useJobsPage(logger),
+      useGraphiQLGzip(graphiqlRenderer, '/graphql'),
       useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useLimits(options.limits),

@@ -2,6 +2,8 @@
  * GraphiQL as served: one self-contained page (no CDN), opening on a query over the configured
  * tables, public with `auth` (it carries no data). In a real browser: pages-browser.test.ts.
  */
+import { get, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoConfig } from '../../src/config/demo.js';
 import { parseConfig } from '../../src/config/load.js';
@@ -40,6 +42,24 @@ describe('the GraphiQL page', () => {
     expect(html).toContain('"defaultQuery":"# cachegate');
     // Rendered once: the second answer is the same page.
     expect((await page(open)).html).toBe(html);
+  });
+
+  it('is sent gzipped to a browser that accepts it (9 MB of inlined assets)', async () => {
+    const raw = (encoding: string) =>
+      new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        get(open.url, { headers: { accept: 'text/html', 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        }).on('error', reject);
+      });
+    const plain = await raw('identity');
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    const zipped = await raw('gzip, deflate, br');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers['content-type']).toMatch(/^text\/html/);
+    expect(zipped.body.length).toBeLessThan(plain.body.length / 3);
+    expect(gunzipSync(zipped.body).equals(plain.body)).toBe(true);
   });
 
   it('is served without a token when auth is on, with SSE subscriptions and a header to fill in', async () => {
