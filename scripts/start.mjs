@@ -27,9 +27,12 @@ function newestIn(dir) {
   return newest;
 }
 
-const built = mtime(entry);
+// The jobs page's bundle is part of the build: a missing one (an older dist/) rebuilds too.
+const bundle = mtime(join(root, 'dist', 'web', 'jobs-page.js'));
+const built = bundle === undefined ? undefined : Math.min(mtime(entry) ?? 0, bundle) || undefined;
 const sources = Math.max(
   newestIn(join(root, 'src')),
+  newestIn(join(root, 'web')),
   mtime(join(root, 'tsconfig.json')) ?? 0,
   mtime(join(root, 'tsconfig.build.json')) ?? 0,
 );

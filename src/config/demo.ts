@@ -122,25 +122,54 @@ export function demoConfig(cwd: string): CacheGateConfig {
     notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
     batch: { ...DEFAULT_BATCH },
   });
+  // What GraphiQL's docs show for the demo (a user's config says it with `description` keys).
+  const described = (
+    t: TableConfig,
+    description: string,
+    columnDescriptions: Record<string, string>,
+  ): TableConfig => ({
+    ...t,
+    description,
+    ...(Object.keys(columnDescriptions).length > 0 ? { columnDescriptions } : {}),
+  });
   return {
     cacheDir,
     baseDir: cwd,
     store: { ...DEFAULT_STORE },
     limits: { ...DEFAULT_LIMITS },
     tables: {
-      movies: table(
-        'movies',
-        'Movie',
-        { title: 'String', year: 'Int', rating: 'Float', details: 'JSON', director_id: 'ID' },
-        { director: { table: 'people', column: 'director_id' } },
+      movies: described(
+        table(
+          'movies',
+          'Movie',
+          { title: 'String', year: 'Int', rating: 'Float', details: 'JSON', director_id: 'ID' },
+          { director: { table: 'people', column: 'director_id' } },
+        ),
+        `A demo film (IDs 1 to ${DEMO_ROWS.movies}).`,
+        {
+          details:
+            'Keys: `genres` (array), `cast` (array of `name`, `role`), `meta` (`score`, `language`, `runtime`).',
+        },
       ),
-      people: table('people', 'Person', { name: 'String', born: 'Int', profile: 'JSON' }),
-      vendors: table('vendors', 'Vendor', { name: 'String', country: 'String', rating: 'Float' }),
-      orders: table(
-        'orders',
-        'Order',
-        { vendor_id: 'ID', total: 'Float', status: 'String', items: 'JSON' },
-        { vendor: { table: 'vendors', column: 'vendor_id' } },
+      people: described(
+        table('people', 'Person', { name: 'String', born: 'Int', profile: 'JSON' }),
+        `A demo person, director of films (IDs 1 to ${DEMO_ROWS.people}).`,
+        { profile: 'Keys: `nationality`, `awards`, `known_for` (array of genres).' },
+      ),
+      vendors: described(
+        table('vendors', 'Vendor', { name: 'String', country: 'String', rating: 'Float' }),
+        `A demo vendor (IDs 1 to ${DEMO_ROWS.vendors}).`,
+        {},
+      ),
+      orders: described(
+        table(
+          'orders',
+          'Order',
+          { vendor_id: 'ID', total: 'Float', status: 'String', items: 'JSON' },
+          { vendor: { table: 'vendors', column: 'vendor_id' } },
+        ),
+        `A demo order (IDs 1 to ${DEMO_ROWS.orders}).`,
+        { items: 'An array of `sku`, `qty`, `price`.' },
       ),
     },
   };

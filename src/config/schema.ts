@@ -44,7 +44,7 @@ const RESERVED_TYPES = new Set(
     ['JSON', 'ID', 'String', 'Int', 'Float', 'Boolean', 'BigInt', 'DateTime', 'Date'],
   ),
 );
-const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job']);
+const RESERVED_QUERY_FIELDS = new Set(['rows', 'cacheStats', 'job', 'fetchJobs']);
 
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const SIZE_UNITS: Record<string, number> = {
@@ -226,33 +226,46 @@ function recordOf<V extends z.ZodType>(value: V, check: (key: string) => string 
 }
 
 const columnType = z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` });
-const describedColumn = z.strictObject({ type: columnType, description: z.string().optional() });
-// A column is `"Type"` or `{ "type": "Type", "description": "..." }` (what `init` writes for a
-// commented column). Not z.union: a failed union reports only "Invalid input".
-const columnSchema = z.unknown().transform((v, ctx): { type: ColumnType; description?: string } => {
-  const parsed = typeof v === 'string' ? columnType.safeParse(v) : describedColumn.safeParse(v);
-  if (parsed.success)
-    return typeof parsed.data === 'string' ? { type: parsed.data } : dropUndefined(parsed.data);
-  for (const issue of parsed.error.issues) {
-    if (issue.code === 'invalid_type' && issue.path.length === 0) {
-      const message = `expected one of ${COLUMN_TYPES.join(' | ')}, or { "type": ..., "description": "..." }`;
-      ctx.addIssue({ code: 'custom', message });
-    } else {
-      // Passed on as they are, so load.ts words them like every other issue. The cast: zod's
-      // finished-issue type is wider than the raw-issue type addIssue takes, though it fits.
-      ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
-    }
-  }
-  return z.NEVER;
+/** Shown in GraphQL (GraphiQL's docs, introspection); `init` fills it from database comments. */
+const description = z.string().trim().min(1, 'expected a non-empty description').optional();
+// A column is its type, or `{ "type": ..., "description": ... }` to document it.
+const columnSchema = z.union([columnType, z.strictObject({ type: columnType, description })], {
+  error: (issue) => {
+    const expected = `expected one of ${COLUMN_TYPES.map((t) => `"${t}"`).join(' | ')}`;
+    if (typeof issue.input !== 'object' || issue.input === null)
+      return `${expected}, or { "type": ..., "description": "..." }`;
+    // An object: say what is wrong inside it (`type` or `description`), not just "invalid".
+    const inner =
+      'errors' in issue ? (issue.errors as { path: PropertyKey[]; message: string }[][])[1]?.[0] : undefined;
+    return inner === undefined ? undefined : `${inner.path.map(String).join('.')}: ${inner.message}`;
+  },
 });
+
+type ColumnEntry = ColumnType | { type: ColumnType; description?: string | undefined };
+
+function columnTypes(columns: Record<string, ColumnEntry>): Record<string, ColumnType> {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, c]) => [name, typeof c === 'string' ? c : c.type]),
+  );
+}
+
+function columnDescriptions(columns: Record<string, ColumnEntry>): Record<string, string> | undefined {
+  const described = Object.entries(columns).flatMap(([name, c]) =>
+    typeof c === 'object' && c.description !== undefined ? [[name, c.description] as const] : [],
+  );
+  return described.length === 0 ? undefined : Object.fromEntries(described);
+}
 
 const tableSchema = z
   .strictObject({
     typeName: name('a GraphQL type name').optional(),
-    description: z.string().optional(),
+    description,
     source: sourceSchema.optional(),
     columns: recordOf(columnSchema, fieldNameIssue).optional(),
-    relations: recordOf(z.strictObject({ table: nonEmpty, column: nonEmpty }), fieldNameIssue).optional(),
+    relations: recordOf(
+      z.strictObject({ table: nonEmpty, column: nonEmpty, description }),
+      fieldNameIssue,
+    ).optional(),
     ttl: duration.optional(),
     notFoundTtl: duration.optional(),
     batch: batchSchema.optional(),
@@ -263,9 +276,12 @@ const tableSchema = z
         typeName: t.typeName,
         description: t.description,
         source: t.source,
-        columns: t.columns && mapValues(t.columns, (c) => c.type),
-        columnDescriptions: columnDescriptions(t.columns),
-        relations: t.relations,
+        columns: t.columns === undefined ? undefined : columnTypes(t.columns),
+        columnDescriptions: t.columns === undefined ? undefined : columnDescriptions(t.columns),
+        relations:
+          t.relations === undefined
+            ? undefined
+            : Object.fromEntries(Object.entries(t.relations).map(([k, r]) => [k, dropUndefined(r)])),
         ttlMs: t.ttl,
         notFoundTtlMs: t.notFoundTtl ?? DEFAULT_NOT_FOUND_TTL_MS,
         batch: t.batch ?? { ...DEFAULT_BATCH },
@@ -394,20 +410,6 @@ export type ParsedConfig = z.output<typeof configSchema>;
 type Defined<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
-
-function mapValues<V, W>(o: Record<string, V>, f: (v: V) => W): Record<string, W> {
-  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
-}
-
-/** The described columns' descriptions; undefined when there are none. */
-function columnDescriptions(
-  columns: Record<string, { description?: string }> | undefined,
-): Record<string, string> | undefined {
-  const entries = Object.entries(columns ?? {}).flatMap(([k, c]) =>
-    c.description === undefined ? [] : [[k, c.description] as const],
-  );
-  return entries.length === 0 ? undefined : Object.fromEntries(entries);
-}
 
 /** Drops keys whose value is undefined: zod's optional output is `T | undefined`, ours is absent. */
 function dropUndefined<T extends object>(o: T): Defined<T> {

@@ -101,6 +101,7 @@ export type SourceConfig = PostgresSourceConfig | PgliteSourceConfig | HttpSourc
 export interface RelationConfig {
   table: string;
   column: string;
+  description?: string;
 }
 
 export interface BatchConfig {

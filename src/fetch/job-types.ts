@@ -30,6 +30,8 @@ export type ProgressListener = (event: FetchProgress) => void;
 
 export interface JobRegistry {
   get(jobId: string): FetchProgress | undefined;
+  /** The latest state of every job remembered (running first, then finished), newest first. */
+  list(): FetchProgress[];
   /** Every event of every job; returns the unsubscribe function. */
   subscribe(listener: ProgressListener): () => void;
 }

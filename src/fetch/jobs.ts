@@ -44,6 +44,14 @@ export class Jobs implements JobRegistry {
     return this.running.get(jobId) ?? this.finished.get(jobId)?.event;
   }
 
+  list(): FetchProgress[] {
+    this.prune();
+    // Maps keep insertion order: the last started (or finished) is the newest.
+    const running = [...this.running.values()].reverse();
+    const finished = [...this.finished.values()].map((f) => f.event).reverse();
+    return [...running, ...finished];
+  }
+
   /** Jobs remembered now (running and finished). */
   get size(): number {
     return this.running.size + this.finished.size;

@@ -42,7 +42,9 @@ function cell<T>(column: string, map: (value: unknown) => unknown = (v) => v) {
 }
 
 function columnField(t: FieldBuilder, field: ColumnField) {
-  const description = `Column \`${field.column}\` (${field.type}).`;
+  const generated = `Column \`${field.column}\` (${field.type}).`;
+  // The user's words first; the column and its type stay visible either way.
+  const description = field.description === undefined ? generated : `${field.description}\n\n${generated}`;
   const nullable = true;
   // Each branch names its scalar literally so Pothos can type the field.
   switch (field.type) {
@@ -72,7 +74,7 @@ function relationField(t: FieldBuilder, field: RelationField, plans: SchemaPlan,
   return t.field({
     type: refs.get(field.table)!,
     nullable: true,
-    description: `The \`${target.typeName}\` whose ID is in column \`${field.column}\` (relation \`${field.relation}\`).`,
+    description: `${field.description === undefined ? '' : `${field.description}\n\n`}The \`${target.typeName}\` whose ID is in column \`${field.column}\` (relation \`${field.relation}\`).`,
     resolve: (row, _args, ctx, info) => {
       const load = (fk: unknown) =>
         fk === null || fk === undefined ? null : loadEntities(ctx, info, target, [String(fk)])[0]!;
@@ -83,19 +85,35 @@ function relationField(t: FieldBuilder, field: RelationField, plans: SchemaPlan,
   });
 }
 
+/** `field(path:)`'s description, with an example on a JSON column this table really has (or none). */
+function pathFieldDescription(plan: TablePlan): string {
+  const json = plan.fields.find((f): f is ColumnField => f.kind === 'column' && f.type === 'JSON');
+  if (json === undefined)
+    return `Any column of \`${plan.table}\` by its original name (it has no JSON column to read a dot path in).`;
+  return `Any column of \`${plan.table}\` by its original name, or a dot path into its JSON column \`${json.column}\` (\`${json.column}.<key>\`, \`${json.column}.<key>.0\`).`;
+}
+
 export function addEntityType(builder: Builder, plan: TablePlan, plans: SchemaPlan, refs: EntityRefs): void {
   const ref = refs.get(plan.table)!;
   ref.implement({
-    description: `A row of table \`${plan.table}\`.`,
+    description: `${plan.description === undefined ? '' : `${plan.description}\n\n`}A row of table \`${plan.table}\`, read through the cache.`,
     fields: (t) => {
       const fields: Record<string, ReturnType<FieldBuilder['field']>> = {
-        id: t.field({ type: 'ID', resolve: (row) => row.id }),
+        id: t.field({
+          type: 'ID',
+          description: `The row's ID in \`${plan.table}\`.`,
+          resolve: (row) => row.id,
+        }),
         field: t.field({
           type: 'JSON',
           nullable: true,
-          description:
-            'Any column by its original name, or a dot path into a JSON column (`details.cast.0.name`).',
-          args: { path: t.arg.string({ required: true }) },
+          description: pathFieldDescription(plan),
+          args: {
+            path: t.arg.string({
+              required: true,
+              description: 'A column name, or a dot path into a JSON column; array items by index.',
+            }),
+          },
           resolve: (row, args, ctx) => readCell(ctx, row, parsePath(args.path).raw),
         }),
       };
@@ -112,7 +130,7 @@ export function addEntityType(builder: Builder, plan: TablePlan, plans: SchemaPl
       type: [ref],
       nullable: { list: false, items: true },
       description: `Rows of \`${plan.table}\` in the order of \`ids\`; an unknown ID gives null and a DATA_NOT_FOUND error.`,
-      args: { ids: t.arg.idList({ required: true }) },
+      args: { ids: t.arg.idList({ required: true, description: 'Row IDs; the answer keeps their order.' }) },
       resolve: (_root, args, ctx, info) => settleList(loadEntities(ctx, info, plan, args.ids)),
     }),
   );
@@ -121,7 +139,7 @@ export function addEntityType(builder: Builder, plan: TablePlan, plans: SchemaPl
       type: ref,
       nullable: true,
       description: `One row of \`${plan.table}\`; null and a DATA_NOT_FOUND error when the ID is unknown.`,
-      args: { id: t.arg.id({ required: true }) },
+      args: { id: t.arg.id({ required: true, description: 'The row ID.' }) },
       resolve: (_root, args, ctx, info) => loadEntities(ctx, info, plan, [args.id])[0]!,
     }),
   );

@@ -9,7 +9,7 @@ export function addFetchProgressType(builder: Builder, JobStatus: JobStatusRef):
   const Progress = builder.objectRef<FetchProgress>('FetchProgress').implement({
     description: 'One progress event of a fetch job.',
     fields: (t) => ({
-      jobId: t.exposeID('jobId'),
+      jobId: t.exposeID('jobId', { description: 'The job this event belongs to.' }),
       ...progressFields(t, JobStatus),
     }),
   });
@@ -19,7 +19,10 @@ export function addFetchProgressType(builder: Builder, JobStatus: JobStatusRef):
       type: Progress,
       description:
         'Every event of job `jobId` (its current state first; ends when it ends), or of every job of `table`, or of all jobs. Queries that miss the cache start jobs too.',
-      args: { jobId: t.arg.id(), table: t.arg.string() },
+      args: {
+        jobId: t.arg.id({ description: 'Only this job (its current state first); ends when the job ends.' }),
+        table: t.arg.string({ description: 'Every job of this configured table (operator role).' }),
+      },
       subscribe: (_root, args, ctx) => {
         if (args.table != null) requireTable(ctx.cache, args.table);
         return ctx.progress.events({ jobId: args.jobId ?? undefined, table: args.table ?? undefined });

@@ -20,9 +20,11 @@ export { planSchema, type SchemaPlan, type TablePlan } from './table-plan.js';
 /** Throws ConfigError when the config's names cannot make a schema (clashing type names…). */
 export function buildSchema(config: CacheGateConfig): GraphQLSchema {
   const builder = createBuilder();
-  builder.queryType({});
-  builder.mutationType({});
-  builder.subscriptionType({});
+  builder.queryType({
+    description: 'Reads: rows of the configured tables through the cache, jobs and statistics.',
+  });
+  builder.mutationType({ description: 'Cache maintenance: warm rows ahead of use, or drop them.' });
+  builder.subscriptionType({ description: 'Live progress of fetch jobs (over graphql-ws or SSE).' });
   addJsonScalar(builder);
   const JobStatus = addJobStatusEnum(builder);
 

@@ -6,7 +6,10 @@ export function addInvalidateMutation(builder: Builder): void {
     t.int({
       description:
         'Drops rows `ids` (or the whole table) from the cache; returns how many rows were dropped.',
-      args: { table: t.arg.string({ required: true }), ids: t.arg.idList() },
+      args: {
+        table: t.arg.string({ required: true, description: 'A configured table.' }),
+        ids: t.arg.idList({ description: 'Rows to drop; the whole table when absent.' }),
+      },
       resolve: async (_root, args, ctx) => {
         requireTable(ctx.cache, args.table);
         const dropped = await ctx.cache.invalidate(args.table, args.ids ?? undefined);

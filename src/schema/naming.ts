@@ -42,7 +42,7 @@ export const RESERVED_TYPE_NAMES: ReadonlySet<string> = new Set([
   'JobStatus',
 ]);
 
-export const GENERIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['rows', 'cacheStats', 'job']);
+export const GENERIC_ROOT_FIELDS: ReadonlySet<string> = new Set(['rows', 'cacheStats', 'job', 'fetchJobs']);
 
 const IRREGULAR: Readonly<Record<string, string>> = {
   people: 'person',

@@ -9,12 +9,12 @@ export function progressFields(
   JobStatus: JobStatusRef,
 ): FieldMap {
   return {
-    table: t.exposeString('table'),
-    status: t.field({ type: JobStatus, resolve: (job) => job.status }),
-    totalIds: t.exposeInt('totalIds'),
-    batchesTotal: t.exposeInt('batchesTotal'),
-    batchesDone: t.exposeInt('batchesDone'),
-    rowsFetched: t.exposeInt('rowsFetched'),
+    table: t.exposeString('table', { description: 'The configured table the job fetches rows of.' }),
+    status: t.field({ type: JobStatus, description: 'Where the job stands.', resolve: (job) => job.status }),
+    totalIds: t.exposeInt('totalIds', { description: 'IDs the job fetches (those missing from the cache).' }),
+    batchesTotal: t.exposeInt('batchesTotal', { description: 'Upstream batches planned; 0 until planned.' }),
+    batchesDone: t.exposeInt('batchesDone', { description: 'Batches finished, failed ones included.' }),
+    rowsFetched: t.exposeInt('rowsFetched', { description: 'Rows the upstream returned so far.' }),
     failedCount: t.exposeInt('failedCount', { description: 'IDs of failed batches so far.' }),
     notFoundCount: t.exposeInt('notFoundCount', {
       description:
@@ -25,8 +25,10 @@ export function progressFields(
         'Empty while RUNNING; the full list on the final event, and from `job(id)` while the job is remembered.',
     }),
     // Float: elapsed times are fractional milliseconds.
-    elapsedMs: t.exposeFloat('elapsedMs'),
+    elapsedMs: t.exposeFloat('elapsedMs', { description: 'Milliseconds since the job started.' }),
     etaMs: t.exposeFloat('etaMs', { nullable: true, description: 'Null until one batch has finished.' }),
-    message: t.exposeString('message'),
+    message: t.exposeString('message', {
+      description: 'What is happening, or why the job failed, in words.',
+    }),
   };
 }

@@ -13,8 +13,12 @@ export function addRowType(builder: Builder): void {
   const Row = builder.objectRef<RowShape>('Row').implement({
     description: 'One row of any table: `values` maps each requested column or dot path to its value.',
     fields: (t) => ({
-      id: t.exposeID('id'),
-      values: t.field({ type: 'JSON', resolve: (row) => row.values }),
+      id: t.exposeID('id', { description: 'The row ID, as requested.' }),
+      values: t.field({
+        type: 'JSON',
+        description: 'Each requested column or dot path mapped to its value.',
+        resolve: (row) => row.values,
+      }),
     }),
   });
 
@@ -25,9 +29,12 @@ export function addRowType(builder: Builder): void {
       description:
         'Rows of any configured table, in the order of `ids`; an unknown ID gives null and DATA_NOT_FOUND.',
       args: {
-        table: t.arg.string({ required: true }),
-        ids: t.arg.idList({ required: true }),
-        columns: t.arg.stringList({ required: true }),
+        table: t.arg.string({ required: true, description: 'A configured table.' }),
+        ids: t.arg.idList({ required: true, description: 'Row IDs; the answer keeps their order.' }),
+        columns: t.arg.stringList({
+          required: true,
+          description: 'Column names, or dot paths into JSON columns (`details.cast.0.name`).',
+        }),
       },
       resolve: (_root, args, ctx) => {
         let columns: string[];

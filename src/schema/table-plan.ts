@@ -21,6 +21,8 @@ export interface ColumnField {
   /** Column name as configured (what the cache is asked for). */
   column: string;
   type: ColumnType;
+  /** From the config (`columns.<name>.description`); generated when absent. */
+  description?: string;
 }
 
 export interface RelationField {
@@ -31,6 +33,7 @@ export interface RelationField {
   /** Column of this table holding the related table's ID. */
   column: string;
   table: string;
+  description?: string;
 }
 
 export type EntityField = ColumnField | RelationField;
@@ -38,6 +41,8 @@ export type EntityField = ColumnField | RelationField;
 export interface TablePlan {
   table: string;
   typeName: string;
+  /** From the config (`tables.<name>.description`); generated when absent. */
+  description?: string;
   /** `Query.<listField>(ids: [ID!]!): [N]!` */
   listField: string;
   /** `Query.<singleField>(id: ID!): N` */
@@ -91,16 +96,25 @@ export function planSchema(config: CacheGateConfig): SchemaPlan {
         relation,
         column: rel.column,
         table: rel.table,
+        ...(rel.description === undefined ? {} : { description: rel.description }),
       });
     }
     for (const [column, type] of Object.entries(tableConfig.columns ?? {})) {
       // The ID is served by `id: ID!` already; a configured `id` column adds nothing.
       if (column === 'id') continue;
-      fields.push({ kind: 'column', name: names.take(safeFieldName(column)), column, type });
+      const description = tableConfig.columnDescriptions?.[column];
+      fields.push({
+        kind: 'column',
+        name: names.take(safeFieldName(column)),
+        column,
+        type,
+        ...(description === undefined ? {} : { description }),
+      });
     }
     plans.set(table, {
       table,
       typeName,
+      ...(tableConfig.description === undefined ? {} : { description: tableConfig.description }),
       listField: listFields.get(table)!,
       singleField,
       fields,

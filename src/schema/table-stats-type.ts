@@ -7,13 +7,15 @@ export function addTableStatsType(builder: Builder): void {
   const Stats = builder.objectRef<TableStats>('TableStats').implement({
     description: 'What the cache holds for one table and how it has been used since the server started.',
     fields: (t) => ({
-      table: t.exposeString('table'),
-      rows: t.exposeInt('rows'),
+      table: t.exposeString('table', { description: 'The configured table.' }),
+      rows: t.exposeInt('rows', { description: 'Rows cached.' }),
       parts: t.exposeInt('parts', { description: 'Parquet part files.' }),
       // Float: a cache folder easily outgrows GraphQL's 32-bit Int.
       bytes: t.exposeFloat('bytes', { description: 'Bytes of the part files on disk.' }),
-      hits: t.exposeInt('hits'),
-      misses: t.exposeInt('misses'),
+      hits: t.exposeInt('hits', { description: 'IDs a lookup found complete in the cache.' }),
+      misses: t.exposeInt('misses', {
+        description: 'IDs a lookup had to fetch (missing, incomplete or stale).',
+      }),
       fetches: t.exposeInt('fetches', { description: 'Upstream fetch calls (batches attempted).' }),
       lookups: t.exposeInt('lookups', { description: 'Cache lookups served.' }),
     }),
@@ -25,7 +27,7 @@ export function addTableStatsType(builder: Builder): void {
       // Nullable so a reader's FORBIDDEN here leaves the request's other fields served.
       nullable: true,
       description: 'Statistics of one table, or of every table (operator role).',
-      args: { table: t.arg.string() },
+      args: { table: t.arg.string({ description: 'One configured table; every table when absent.' }) },
       resolve: async (_root, args, ctx) => {
         if (args.table != null) requireTable(ctx.cache, args.table);
         // Root fields run side by side: without this wait, `{ movies(...) cacheStats }` read the

@@ -22,15 +22,17 @@ import type { Principal } from './auth/principal.js';
 import { createServerContext, type ServerContext } from './context.js';
 import { toGraphQLError } from './errors.js';
 import { exposureOf } from './exposure.js';
-import { defaultQuery } from './graphiql.js';
+import { createGraphiQLRenderer, graphiqlOptions } from './graphiql.js';
 import { createMetrics } from './metrics.js';
 import { principalOf, useAuth } from './plugins/use-auth.js';
 import { useBodyLimit } from './plugins/use-body-limit.js';
 import { useCsrf } from './plugins/use-csrf.js';
 import { useDisableIntrospection } from './plugins/use-disable-introspection.js';
 import { useErrorMapping } from './plugins/use-error-mapping.js';
+import { useGraphiQLGzip } from './plugins/use-graphiql-gzip.js';
 import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
+import { useJobsPage } from './plugins/use-jobs-page.js';
 import { useLimits } from './plugins/use-limits.js';
 import { useListLimit } from './plugins/use-list-limit.js';
 import { useMetrics } from './plugins/use-metrics.js';
@@ -174,15 +176,15 @@ export function buildApp(options: AppOptions): App {
     },
   };
 
+  const graphiqlRenderer = createGraphiQLRenderer();
   const yoga: CacheGateYoga = createYoga<Record<string, unknown>, ServerContext>({
     schema,
     graphqlEndpoint: '/graphql',
     // `/health` is ours (it checks the cache folder); yoga's bare liveness answer moves aside.
     healthCheckEndpoint: '/health/live',
     landingPage: false,
-    graphiql: exposure.graphiql
-      ? { title: 'cachegate', defaultQuery: defaultQuery(config), subscriptionsProtocol: 'WS' }
-      : false,
+    graphiql: exposure.graphiql ? graphiqlOptions(config) : false,
+    renderGraphiQL: graphiqlRenderer.render,
     cors: (request) => origins.yogaCors(request),
     // File uploads are not part of the API; a multipart body is also what a CSRF form sends.
     multipart: false,
@@ -208,6 +210,8 @@ export function buildApp(options: AppOptions): App {
       ...(exposure.introspection ? [] : [useDisableIntrospection()]),
       ...(exposure.suggestions ? [] : [useHideSuggestions()]),
       useHealth(config.cacheDir),
+      useJobsPage(logger),
+      useGraphiQLGzip(graphiqlRenderer, '/graphql'),
       useReadiness(cache, { stopping: () => stopping !== undefined }),
       useMetrics(metrics),
       useBodyLimit(limits.requestBodyBytes),

@@ -18,8 +18,15 @@ function toRaw(config: CacheGateConfig): unknown {
         name,
         {
           typeName: t.typeName,
+          ...(t.description ? { description: t.description } : {}),
           source: t.source,
-          columns: t.columns,
+          // A described column takes the object form: { "type": ..., "description": ... }.
+          columns: Object.fromEntries(
+            Object.entries(t.columns ?? {}).map(([column, type]) => {
+              const description = t.columnDescriptions?.[column];
+              return [column, description === undefined ? type : { type, description }];
+            }),
+          ),
           ...(t.relations ? { relations: t.relations } : {}),
           ttl: t.ttlMs,
           notFoundTtl: t.notFoundTtlMs,

@@ -27,6 +27,18 @@ describe('Jobs', () => {
     expect(jobs.get('a')).toMatchObject({ status: 'PARTIAL', failedIds: ['1', '2'] });
   });
 
+  it('lists running jobs first, then finished ones, newest first, without the ones forgotten', () => {
+    const jobs = new Jobs({ keepFinished: 2 });
+    for (const id of ['r1', 'r2', 'a', 'b', 'c']) jobs.publish(event(id, 'RUNNING'));
+    for (const id of ['b', 'a', 'c']) jobs.publish(event(id, 'SUCCEEDED'));
+    expect(jobs.list().map((j) => [j.jobId, j.status])).toEqual([
+      ['r2', 'RUNNING'],
+      ['r1', 'RUNNING'],
+      ['c', 'SUCCEEDED'],
+      ['a', 'SUCCEEDED'],
+    ]);
+  });
+
   it('keeps at most keepFinished finished jobs, the oldest dropped first, and every running one', () => {
     const jobs = new Jobs({ keepFinished: 2 });
     jobs.publish(event('run', 'RUNNING'));

@@ -6,9 +6,13 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** State of a fetch job: PARTIAL means some batches failed, FAILED that all did; IDs the upstream does not have are counted in `notFoundCount` and leave a job SUCCEEDED. */
 export type JobStatus =
+  /** Every batch failed, or the job was interrupted (see `message`). */
   | 'FAILED'
+  /** Some batches failed: their IDs are in `failedIds`. */
   | 'PARTIAL'
+  /** Batches are still being fetched. */
   | 'RUNNING'
+  /** Every batch was fetched (IDs not found included). */
   | 'SUCCEEDED';
 
 export type CacheStatsQueryVariables = Exact<{

@@ -77,6 +77,13 @@ const MATRIX: { operation: string; field: string; query: string; reader: Expect;
     operator: 'ok',
   },
   {
+    operation: 'fetchJobs (every job of every client)',
+    field: 'fetchJobs',
+    query: '{ fetchJobs { id } }',
+    reader: 'FORBIDDEN',
+    operator: 'ok',
+  },
+  {
     operation: 'warm',
     field: 'warm',
     query: 'mutation { warm(table: "people", ids: ["$ID"]) { id } }',

@@ -9,6 +9,7 @@ function registry() {
   const latest = new Map<string, FetchProgress>();
   const jobs: JobRegistry = {
     get: (id) => latest.get(id),
+    list: () => [...latest.values()].reverse(),
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

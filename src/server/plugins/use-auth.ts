@@ -9,10 +9,13 @@ import type { Plugin } from 'graphql-yoga';
 import type { Logger } from 'pino';
 import type { Authenticator } from '../auth/authenticate.js';
 import { hasRole, OPEN_PRINCIPAL, type Principal } from '../auth/principal.js';
+import { JOBS_PAGE_PATH, JOBS_SCRIPT_PATH } from '../jobs-page/paths.js';
 import { requestIdOf } from '../request-id.js';
 import { METRICS_PATH } from './use-metrics.js';
 
 const PUBLIC_PATHS = new Set(['/health', '/health/live', '/health/ready']);
+/** Pages that hold no data: their data comes over the authenticated socket (use-jobs-page.ts). */
+const PUBLIC_PAGES = new Set([JOBS_PAGE_PATH, `${JOBS_PAGE_PATH}/`, JOBS_SCRIPT_PATH]);
 
 const principals = new WeakMap<Request, Principal>();
 
@@ -29,6 +32,7 @@ export function useAuth(authenticator: Authenticator, logger: Logger): Plugin {
   return {
     async onRequest({ request, url, endResponse, fetchAPI }) {
       if (PUBLIC_PATHS.has(url.pathname)) return;
+      if (PUBLIC_PAGES.has(url.pathname) && (request.method === 'GET' || request.method === 'HEAD')) return;
       const outcome = await authenticator.authenticate(request.headers.get('authorization'));
       if (!outcome.ok) {
         logger.warn(
