@@ -275,10 +275,10 @@ describe('descriptions', () => {
         movies: { ...movies(), columns: { title: { type: 'Text' }, year: { type: 'Int', note: 1 } } },
       },
     });
-    expect(message).toContain('tables.movies.columns.title.type: expected one of "String" | "ID"');
+    expect(message).toContain('tables.movies.columns.title: type: expected one of String | ID');
     expect(message).toContain('tables.movies.columns.year.note: unknown key');
     expect(failure({ tables: { movies: { ...movies(), columns: { title: 3 } } } })).toContain(
-      'tables.movies.columns.title: expected one of String',
+      'tables.movies.columns.title: expected one of "String" | "ID"',
     );
   });
 });
