@@ -12,11 +12,20 @@ import type { StoreLimits } from '../config/types.js';
 import { readValues, toSeries } from './column-types.js';
 import { CommitConflict } from './commit.js';
 import { encodeDelta, readDelta } from './delta-io.js';
-import { emptyPart, idFrame, joinById, type TableSchema, tsCol } from './frames.js';
+import { emptyPart, idFrame, joinById, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
 import { readNotFound, writeNotFound } from './not-found.js';
-import { cutOf, isLive, isNotFound, mergeRow, Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
+import {
+  blank,
+  cutOf,
+  isLive,
+  isNotFound,
+  mergeRow,
+  Overlay,
+  type OverlayRow,
+  type RowPolicy,
+} from './overlay.js';
 import { newPartName, type PartMemory, writePartFile } from './part-io.js';
 import { writeSplit } from './part-writer.js';
 
@@ -64,7 +73,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     if (ids.length > 0) {
       const baseRows = rowsOf(joinById(base, idFrame(ids), 'semi'), schema);
       for (const id of ids) {
-        const row = baseRows.get(id) ?? { values: {}, at: {} };
+        const row = baseRows.get(id) ?? { values: blank(), at: blank() };
         const nf = notFound.get(id);
         if (nf !== undefined) row.nf = nf;
         mergeRow(row, overlay.get(id)!);
@@ -148,11 +157,11 @@ function rowsOf(df: pl.DataFrame, schema: TableSchema): Map<string, OverlayRow> 
   const ids = df.getColumn('id').toArray() as string[];
   const cols = Object.keys(schema).map((c) => ({
     c,
-    values: readValues(df.getColumn(c), schema[c]),
+    values: readValues(df.getColumn(c), typeOf(schema, c)),
     at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
   }));
   ids.forEach((id, i) => {
-    const row: OverlayRow = { values: {}, at: {}, ok: 0 };
+    const row: OverlayRow = { values: blank(), at: blank(), ok: 0 };
     for (const { c, values, at } of cols) {
       const t = at[i];
       if (t === null || t === undefined) continue;

@@ -5,8 +5,8 @@
  */
 import pl from 'nodejs-polars';
 import { readValues, toSeries } from './column-types.js';
-import { type TableSchema, tsCol } from './frames.js';
-import type { Overlay, OverlayRow } from './overlay.js';
+import { type TableSchema, tsCol, typeOf } from './frames.js';
+import { blank, type Overlay, type OverlayRow } from './overlay.js';
 import { encodeParquet, readPartFile } from './part-io.js';
 
 export const OK_COL = '_cg_ok';
@@ -38,7 +38,7 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
     del.push(r.del ?? null);
   }
   const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
-  for (const c of columns) series.push(toSeries(c, schema[c] ?? 'string', values.get(c)!));
+  for (const c of columns) series.push(toSeries(c, typeOf(schema, c) ?? 'string', values.get(c)!));
   for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!, pl.Float64));
   series.push(
     pl.Series(OK_COL, ok, pl.Float64),
@@ -66,14 +66,14 @@ export async function readDelta(
     .filter((c) => c !== 'id' && !c.startsWith('_cg_'))
     .map((c) => ({
       c,
-      values: readValues(df.getColumn(c), schema[c]),
+      values: readValues(df.getColumn(c), typeOf(schema, c)),
       at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
     }));
   const ok = names.includes(OK_COL) ? (df.getColumn(OK_COL).toArray() as Array<number | null>) : undefined;
   const nf = names.includes(NF_COL) ? (df.getColumn(NF_COL).toArray() as Array<number | null>) : undefined;
   const del = names.includes(DEL_COL) ? (df.getColumn(DEL_COL).toArray() as Array<number | null>) : undefined;
   for (let i = 0; i < ids.length; i++) {
-    const row: OverlayRow = { values: {}, at: {} };
+    const row: OverlayRow = { values: blank(), at: blank() };
     for (const { c, values, at } of data) {
       const t = at[i];
       if (t === null || t === undefined) continue;

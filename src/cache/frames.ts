@@ -8,6 +8,11 @@ export const tsCol = (column: string): string => `${TS_PREFIX}${column}`;
 
 export type TableSchema = Record<string, LogicalType>;
 
+/** A column's type; own keys only, so a column named `constructor` is not Object's. */
+export function typeOf(schema: TableSchema, column: string): LogicalType | undefined {
+  return Object.hasOwn(schema, column) ? schema[column] : undefined;
+}
+
 export function idFrame(ids: readonly string[]): pl.DataFrame {
   return pl.DataFrame([pl.Series('id', ids as string[], pl.String)]);
 }

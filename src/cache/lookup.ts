@@ -6,10 +6,19 @@
  */
 import pl from 'nodejs-polars';
 import { dtypeOf, type LogicalType, toRecords, toSeries } from './column-types.js';
-import { emptyPart, idFrame, partColumns, type TableSchema, tsCol } from './frames.js';
+import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import { cutOf, isLive, isNotFound, isStale, mergeRow, type OverlayRow, type RowPolicy } from './overlay.js';
+import {
+  blank,
+  cutOf,
+  isLive,
+  isNotFound,
+  isStale,
+  mergeRow,
+  type OverlayRow,
+  type RowPolicy,
+} from './overlay.js';
 import type { PartIndex } from './part-io.js';
 
 export interface StoreLookup {
@@ -78,7 +87,7 @@ export async function lookupView(
   const records: Record<string, unknown>[] = [];
   for (const [id, layers] of overlaid) {
     const part = partOf.get(id);
-    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: {}, at: {} };
+    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: blank(), at: blank() };
     const nf = v.notFound.get(id);
     if (nf !== undefined && (row.nf === undefined || nf > row.nf)) row.nf = nf;
     for (const l of layers) mergeRow(row, l);
@@ -113,7 +122,7 @@ export async function lookupView(
 
 function typesOf(columns: readonly string[], schema: TableSchema): Record<string, LogicalType> {
   const out: Record<string, LogicalType> = {};
-  for (const c of columns) out[c] = schema[c] ?? 'string';
+  for (const c of columns) out[c] = typeOf(schema, c) ?? 'string';
   return out;
 }
 
@@ -131,7 +140,7 @@ function recordsFrame(
     ...columns.map((c) =>
       toSeries(
         c,
-        schema[c] ?? 'string',
+        typeOf(schema, c) ?? 'string',
         records.map((r) => r[c]),
       ),
     ),
@@ -143,12 +152,12 @@ function baseRow(v: TableView, index: PartIndex, id: string): OverlayRow | undef
   const n = index.rows.get(id);
   if (n === undefined) return undefined;
   // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
-  const row: OverlayRow = { values: {}, at: {}, ok: 0 };
+  const row: OverlayRow = { values: blank(), at: blank(), ok: 0 };
   for (const c of Object.keys(v.m.schema)) {
     const at = index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
     if (at === null || at === undefined) continue;
     row.at[c] = at;
-    row.values[c] = index.column(c, v.m.schema[c])?.[n] ?? null;
+    row.values[c] = index.column(c, typeOf(v.m.schema, c))?.[n] ?? null;
   }
   return row;
 }
@@ -192,7 +201,7 @@ async function baseSmall(
     const index = await v.index(part);
     const cols = columns.map((c) => ({
       c,
-      values: index.column(c, m.schema[c]),
+      values: index.column(c, typeOf(m.schema, c)),
       at: index.column(tsCol(c), 'float'),
     }));
     for (const id of slotIds) {
@@ -231,8 +240,8 @@ async function baseLarge(
   notFound: string[],
 ): Promise<StoreLookup> {
   const { m } = v;
-  const known = columns.filter((c) => c in m.schema);
-  const unknown = columns.filter((c) => !(c in m.schema));
+  const known = columns.filter((c) => Object.hasOwn(m.schema, c));
+  const unknown = columns.filter((c) => !Object.hasOwn(m.schema, c));
   const select = ['id', ...known, ...known.map(tsCol)];
   const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
   // Many IDs touch every part anyway: skip hashing them to find out which.
@@ -267,7 +276,7 @@ async function baseLarge(
       ...unknown.map((c) =>
         pl
           .lit(null)
-          .cast(v.schema[c] ? dtypeOf(v.schema[c]) : pl.String)
+          .cast(dtypeOf(typeOf(v.schema, c) ?? 'string'))
           .alias(c),
       ),
     );

@@ -18,6 +18,14 @@ export interface OverlayRow {
   del?: number;
 }
 
+/**
+ * A record with no prototype: column names are data, and a column named `constructor` or
+ * `toString` must not read Object's.
+ */
+export function blank<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 /** Folds `src` into `dst` (newest stamp wins per column; ties go to `src`, the later write). */
 export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
   for (const c in src.at) {
@@ -31,14 +39,6 @@ export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
   if (src.ok !== undefined && (dst.ok === undefined || src.ok > dst.ok)) dst.ok = src.ok;
   if (src.nf !== undefined && (dst.nf === undefined || src.nf > dst.nf)) dst.nf = src.nf;
   if (src.del !== undefined && (dst.del === undefined || src.del > dst.del)) dst.del = src.del;
-}
-
-export function copyRow(r: OverlayRow): OverlayRow {
-  const out: OverlayRow = { values: { ...r.values }, at: { ...r.at } };
-  if (r.ok !== undefined) out.ok = r.ok;
-  if (r.nf !== undefined) out.nf = r.nf;
-  if (r.del !== undefined) out.del = r.del;
-  return out;
 }
 
 /** Rough in-memory size of a row, for the write buffer's byte budget. */

@@ -6,7 +6,7 @@
  * must not store them mistyped.
  */
 import { type ColumnSpec, inferType, type LogicalType } from './column-types.js';
-import type { TableSchema } from './frames.js';
+import { type TableSchema, typeOf } from './frames.js';
 import type { Manifest } from './manifest.js';
 
 export class SchemaConflict extends Error {}
@@ -46,7 +46,7 @@ export class PendingSchema {
     for (const c of batch.columns) {
       const declared = this.declared?.[c]?.type;
       const inferred = firstType(batch, c);
-      const have = schema[c];
+      const have = typeOf(schema, c);
       // A column seen only as nulls gets its type from the first non-null value later on.
       out[c] =
         have !== undefined && !(untyped.has(c) && (declared ?? inferred))
@@ -61,11 +61,11 @@ export class PendingSchema {
     const schema = this.effective(m);
     const untyped = new Set([...(m.untyped ?? []), ...this.untyped]);
     for (const c of batch.columns) {
-      if (c in m.schema && !untyped.has(c)) continue;
+      if (Object.hasOwn(m.schema, c) && !untyped.has(c)) continue;
       if (this.declared?.[c] !== undefined || firstType(batch, c) !== undefined) {
         this.types[c] = types[c]!;
         this.untyped.delete(c);
-      } else if (!(c in schema)) {
+      } else if (!Object.hasOwn(schema, c)) {
         this.types[c] = types[c]!;
         this.untyped.add(c);
       }
@@ -81,7 +81,7 @@ export class PendingSchema {
     for (const c of Object.keys(this.types)) {
       if (m.schema[c] === this.types[c] && !m.untyped?.includes(c)) delete this.types[c];
     }
-    for (const c of this.untyped) if (c in m.schema) this.untyped.delete(c);
+    for (const c of this.untyped) if (Object.hasOwn(m.schema, c)) this.untyped.delete(c);
   }
 
   reset(): void {
@@ -99,7 +99,7 @@ export function applySchema(
   const schema = { ...latest.schema };
   const untyped = new Set(latest.untyped ?? []);
   for (const [c, t] of Object.entries(change.types)) {
-    const have = schema[c];
+    const have = typeOf(schema, c);
     if (have === undefined || untyped.has(c)) schema[c] = t;
     else if (have !== t && !change.untyped.includes(c)) {
       throw new SchemaConflict(
@@ -108,7 +108,7 @@ export function applySchema(
     }
   }
   for (const c of Object.keys(change.types)) if (!change.untyped.includes(c)) untyped.delete(c);
-  for (const c of change.untyped) if (!(c in latest.schema) || untyped.has(c)) untyped.add(c);
+  for (const c of change.untyped) if (!Object.hasOwn(latest.schema, c) || untyped.has(c)) untyped.add(c);
   return untyped.size > 0 ? { schema, untyped: [...untyped] } : { schema };
 }
 

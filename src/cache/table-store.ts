@@ -26,7 +26,7 @@ import {
   stampOf,
 } from './manifest.js';
 import { readNotFound } from './not-found.js';
-import { Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
+import { blank, Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
 import { newPartName, type PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, PendingSchema, SchemaConflict } from './schema-evolution.js';
 import { nextStamp } from './stamp.js';
@@ -261,7 +261,7 @@ export class TableStore {
     this.pending.note(this.m, batch, types);
     const at = batch.fetchedAt;
     for (let i = 0; i < n; i++) {
-      const row: OverlayRow = { values: {}, at: {}, ok: at };
+      const row: OverlayRow = { values: blank(), at: blank(), ok: at };
       for (let j = 0; j < batch.columns.length; j++) {
         const c = batch.columns[j]!;
         row.values[c] = values[j]![i];
@@ -269,7 +269,7 @@ export class TableStore {
       }
       this.buffer.rows.add(ids[i]!, row);
     }
-    for (const id of batch.notFound) this.buffer.rows.add(id, { values: {}, at: {}, nf: at });
+    for (const id of batch.notFound) this.buffer.rows.add(id, { values: blank(), at: blank(), nf: at });
     this.scheduleFlush();
     if (this.buffer.full) {
       void this.flush().catch(() => undefined);
@@ -430,7 +430,7 @@ export class TableStore {
       const found = await this.lookup(ids, []);
       const count = found.records().length;
       const at = nextStamp();
-      for (const id of ids) this.buffer.rows.add(id, { values: {}, at: {}, del: at });
+      for (const id of ids) this.buffer.rows.add(id, { values: blank(), at: blank(), del: at });
       await this.flush();
       return count;
     }

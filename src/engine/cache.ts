@@ -136,7 +136,8 @@ class Engine implements Cache {
     const base = distinct(paths.map((p) => p.column).filter((c) => c !== 'id'));
     if (cfg.columns) {
       const known = Object.keys(cfg.columns);
-      for (const c of base) if (!(c in cfg.columns)) throw new ColumnNotFoundError(table, c, known);
+      for (const c of base)
+        if (!Object.hasOwn(cfg.columns, c)) throw new ColumnNotFoundError(table, c, known);
       for (const p of paths) {
         if (p.steps.length > 0 && p.column !== 'id' && cfg.columns[p.column] !== 'JSON') {
           throw notJson(table, p, cfg.columns[p.column]!);

@@ -118,4 +118,20 @@ describe('engine robustness', () => {
     });
     expect(df.toRecords()).toEqual([{ id: '2', n: 2.5 }]);
   });
+
+  it('columns named like Object.prototype keys are ordinary columns, or unknown ones', async () => {
+    // Found by the property test: `"constructor" in columns` is true for every object.
+    const free = await newCache();
+    const fetcher: Fetcher = async (ids) => ids.map((id) => ({ id, constructor: `c${id}`, toString: 't' }));
+    const df = await free.getData('odd', ['1'], ['constructor', 'toString'], { fetcher });
+    expect(df.toRecords()).toEqual([{ id: '1', constructor: 'c1', toString: 't' }]);
+    await free.compact('odd');
+    expect((await free.getData('odd', ['1'], ['constructor'], { fetcher })).toRecords()).toEqual([
+      { id: '1', constructor: 'c1' },
+    ]);
+    const declared = await newCache({ movies: { columns: { title: 'String' } } });
+    await expect(declared.getData('movies', ['1'], ['constructor'], { fetcher })).rejects.toMatchObject({
+      code: 'COLUMN_NOT_FOUND',
+    });
+  });
 });

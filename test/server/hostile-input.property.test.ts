@@ -122,7 +122,7 @@ describe('hostile input (properties)', () => {
             const truth = expected(t, ids[i]!);
             expect(truth, `served ${t} ${JSON.stringify(ids[i])}`).toBeDefined();
             for (const c of columns)
-              if (truth !== undefined && c in truth) expect(row.values[c]).toEqual(truth[c]);
+              if (truth !== undefined && Object.hasOwn(truth, c)) expect(row.values[c]).toEqual(truth[c]);
           });
         },
       ),
