@@ -50,6 +50,8 @@ export async function commitVersion(
     } finally {
       await fh.close();
     }
+    // The files this version names (parts, deltas) were fsynced; their names must be too.
+    await fsyncDir(dir);
     await opts.beforeCommit?.();
     try {
       await link(tmp, logFile(dir, next.version));
