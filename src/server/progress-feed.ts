@@ -3,6 +3,7 @@
  * in-process EventTarget, or Redis when `redisUrl` is given (DESIGN §6) so that a subscriber on
  * one replica sees jobs running on another.
  */
+import { setMaxListeners } from 'node:events';
 import { createRedisEventTarget } from '@graphql-yoga/redis-event-target';
 import { createPubSub, type PubSub, Repeater } from 'graphql-yoga';
 import { Redis } from 'ioredis';
@@ -69,7 +70,11 @@ export function createProgressBridge(jobs: JobRegistry, redisUrl?: string): Prog
   let redis: Redis[] = [];
   let pubsub: PubSub<Topics>;
   if (redisUrl === undefined) {
-    pubsub = createPubSub<Topics>();
+    const eventTarget = new EventTarget();
+    // One listener per open subscription: many are normal (bounded by limits.sockets and
+    // limits.subscriptionsPerSocket), not a leak, so Node's warning at 11 is noise.
+    setMaxListeners(0, eventTarget);
+    pubsub = createPubSub<Topics>({ eventTarget });
   } else {
     const publishClient = new Redis(redisUrl);
     const subscribeClient = new Redis(redisUrl);
