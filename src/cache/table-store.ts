@@ -12,7 +12,8 @@ import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn } from './column-types.js';
 import { type CommitOptions, commitVersion } from './commit.js';
 import { type CompactContext, compactTable, mergeDeltas } from './compaction.js';
-import { encodeDelta, readDelta } from './delta-io.js';
+import { DeltaIndex } from './delta-index.js';
+import { encodeDelta } from './delta-io.js';
 import { alignToSchema, partColumns, type TableSchema } from './frames.js';
 import { SlotIndex } from './hash.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
@@ -26,7 +27,7 @@ import {
   stampOf,
 } from './manifest.js';
 import { readNotFound } from './not-found.js';
-import { blank, Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
+import { blank, type Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
 import { newPartName, type PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, PendingSchema, SchemaConflict } from './schema-evolution.js';
 import { nextStamp } from './stamp.js';
@@ -77,8 +78,7 @@ export class TableStore {
   private notFound = new Map<string, number>();
   private notFoundFile: string | null = null;
   /** Rows of the committed deltas this process has read. */
-  private index = new Overlay();
-  private indexed = new Set<string>();
+  private readonly deltas = new DeltaIndex();
   private slots = new SlotIndex([]);
   private readonly buffer: WriteBuffer;
   private readonly pending: PendingSchema;
@@ -139,27 +139,14 @@ export class TableStore {
       this.notFound = m.notFound ? await readNotFound(this.dir, m.notFound) : new Map();
       this.notFoundFile = m.notFound;
     }
-    const live = new Set(m.deltas.map((d) => d.file));
-    let index = this.index;
-    let indexed = this.indexed;
-    if ([...indexed].some((f) => !live.has(f))) {
-      index = new Overlay();
-      indexed = new Set();
-    }
-    for (const d of m.deltas) {
-      if (indexed.has(d.file)) continue;
-      await readDelta(this.dir, d.file, m.schema, index);
-      indexed.add(d.file);
-    }
-    this.index = index;
-    this.indexed = indexed;
+    await this.deltas.follow(this.dir, m);
     this.m = m;
     this.slots = new SlotIndex(m.parts);
     this.pending.adopt(m);
   }
 
   private view(): TableView {
-    const layers = [this.index, this.buffer.flushing, this.buffer.rows].filter(
+    const layers = [this.deltas.rows, this.buffer.flushing, this.buffer.rows].filter(
       (o): o is Overlay => o !== undefined && o.size > 0,
     );
     return {
@@ -320,8 +307,7 @@ export class TableStore {
         deltas: [...latest.deltas, { file, rows: rows.size, bytes: data.length }],
       }));
       // Our own delta is indexed from memory, not read back.
-      this.index.addAll(rows);
-      this.indexed.add(file);
+      this.deltas.addOwn(file, rows);
       if (committed) await this.adoptCommitted(committed);
       this.flushFailures = 0;
     } catch (e) {
@@ -395,7 +381,7 @@ export class TableStore {
       policy: this.policy(now),
       loadPart: (p, s) => this.loadPart(p, s),
       commit: (b) => this.commit(b),
-      index: () => ({ index: this.index, files: this.indexed }),
+      index: () => ({ index: this.deltas.rows, files: this.deltas.files }),
     };
   }
 
@@ -456,7 +442,7 @@ export class TableStore {
   private async liveRows(): Promise<number> {
     let n = this.m.parts.reduce((s, p) => s + p.rows, 0);
     const ids = new Set<string>();
-    for (const o of [this.index, this.buffer.flushing, this.buffer.rows])
+    for (const o of [this.deltas.rows, this.buffer.flushing, this.buffer.rows])
       if (o) for (const id of o.rows.keys()) ids.add(id);
     if (ids.size === 0) return n;
     const list = [...ids];
