@@ -12,7 +12,7 @@ import type { StoreLimits } from '../config/types.js';
 import { readValues, toSeries } from './column-types.js';
 import { CommitConflict } from './commit.js';
 import { encodeDelta, readDelta } from './delta-io.js';
-import { emptyPart, idFrame, joinById, type TableSchema, tsCol, typeOf } from './frames.js';
+import { emptyPart, idFrame, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
 import { readNotFound, writeNotFound } from './not-found.js';
@@ -71,7 +71,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     let base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
     const rows: Array<[string, OverlayRow]> = [];
     if (ids.length > 0) {
-      const baseRows = rowsOf(joinById(base, idFrame(ids), 'semi'), schema);
+      const baseRows = rowsOf(await offLoop(base, ids, 'semi'), schema);
       for (const id of ids) {
         const row = baseRows.get(id) ?? { values: blank(), at: blank() };
         const nf = notFound.get(id);
@@ -85,13 +85,14 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
         } else if (isNotFound(row, policy)) notFound.set(id, row.nf!);
         else notFound.delete(id);
       }
-      base = joinById(base, idFrame(ids), 'anti');
+      base = await offLoop(base, ids, 'anti');
     }
-    let merged = rows.length > 0 ? pl.concat([base, partFrame(rows, schema)], { how: 'vertical' }) : base;
+    let merged =
+      rows.length > 0 ? await pl.concat([base.lazy(), partFrame(rows, schema).lazy()]).collect() : base;
     if (ttl !== undefined && Object.keys(schema).length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
       const fresh = pl.anyHorizontal(Object.keys(schema).map((c) => pl.col(tsCol(c)).gtEq(policy.now - ttl)));
-      const kept = merged.filter(fresh);
+      const kept = await merged.lazy().filter(fresh).collect();
       expiredRows += merged.height - kept.height;
       if (ids.length === 0 && kept.height === merged.height) continue;
       merged = kept;
@@ -140,6 +141,14 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   if (committed) await Promise.all(dead.map((f) => removeFile(ctx, f)));
   const removedFiles = (committed ? dead.length : 0) + (await vacuum(ctx, committed ?? m));
   return { committed, removedFiles, expiredRows };
+}
+
+/**
+ * A semi or anti join on `id`, run in polars' thread pool (`collect()`): eager joins of a 1M-row
+ * part run on the event loop and stalled every lookup of the process during a compaction.
+ */
+function offLoop(base: pl.DataFrame, ids: readonly string[], how: 'semi' | 'anti'): Promise<pl.DataFrame> {
+  return base.lazy().join(idFrame(ids).lazy(), { on: 'id', how }).collect();
 }
 
 async function deltaRows(ctx: CompactContext, m: Manifest): Promise<Overlay> {

@@ -8,6 +8,8 @@ import path from 'node:path';
 import pl from 'nodejs-polars';
 import { type LogicalType, readValues } from './column-types.js';
 
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function newPartName(slot: string): string {
   return `part-${slot}-${randomUUID()}.parquet`;
 }
@@ -44,9 +46,45 @@ export class PartIndex {
   readonly rows: Map<string, number>;
   private readonly columns = new Map<string, unknown[] | undefined>();
 
-  constructor(private readonly df: pl.DataFrame) {
-    const ids = df.getColumn('id').toArray() as string[];
-    this.rows = new Map(ids.map((id, i) => [id, i]));
+  constructor(
+    private readonly df: pl.DataFrame,
+    rows?: Map<string, number>,
+  ) {
+    if (rows) this.rows = rows;
+    else {
+      const ids = df.getColumn('id').toArray() as string[];
+      this.rows = new Map(ids.map((id, i) => [id, i]));
+    }
+  }
+
+  /**
+   * Builds the index and decodes `columns` in slices, yielding to the event loop between them:
+   * decoding a 1M-row part at once blocked every other request of the process for a second.
+   */
+  static async build(
+    df: pl.DataFrame,
+    columns: ReadonlyArray<[string, LogicalType | undefined]>,
+  ): Promise<PartIndex> {
+    const SLICE = 65_536;
+    const rows = new Map<string, number>();
+    const idColumn = df.getColumn('id');
+    for (let offset = 0; offset < df.height; offset += SLICE) {
+      const ids = idColumn.slice(offset, SLICE).toArray() as string[];
+      for (let i = 0; i < ids.length; i++) rows.set(ids[i]!, offset + i);
+      await yieldToLoop();
+    }
+    const index = new PartIndex(df, rows);
+    for (const [name, type] of columns) {
+      if (!df.columns.includes(name)) continue;
+      const series = df.getColumn(name);
+      const values: unknown[] = [];
+      for (let offset = 0; offset < df.height; offset += SLICE) {
+        for (const v of readValues(series.slice(offset, SLICE), type)) values.push(v);
+        await yieldToLoop();
+      }
+      index.columns.set(name, values);
+    }
+    return index;
   }
 
   /** The column's values (`type` picks an exact read), or undefined when the part predates the column. */
@@ -100,6 +138,15 @@ export class PartMemory {
   /** The JS index of a part, if it is held in memory and was built already. */
   cachedIndex(file: string): PartIndex | undefined {
     return this.entries.get(file)?.index;
+  }
+
+  /** Keeps an index built ahead of use (after a compaction); dropped if the part is not held. */
+  putIndex(file: string, index: PartIndex): void {
+    const e = this.entries.get(file);
+    if (!e || e.index) return;
+    e.index = index;
+    this.used += e.cost;
+    e.cost *= 2;
   }
 
   /** The JS index of a part held in memory (built on first use), or a throwaway one. */

@@ -9,12 +9,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
-import { type ColumnSpec, coerceColumn } from './column-types.js';
+import { type ColumnSpec, coerceColumn, type LogicalType } from './column-types.js';
 import { type CommitOptions, commitVersion } from './commit.js';
 import { type CompactContext, compactTable, mergeDeltas } from './compaction.js';
 import { DeltaIndex } from './delta-index.js';
 import { encodeDelta } from './delta-io.js';
-import { alignToSchema, partColumns, type TableSchema } from './frames.js';
+import { alignToSchema, partColumns, type TableSchema, tsCol } from './frames.js';
 import { SlotIndex } from './hash.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
 import {
@@ -28,7 +28,7 @@ import {
 } from './manifest.js';
 import { readNotFound } from './not-found.js';
 import { blank, type Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
-import { newPartName, type PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
+import { newPartName, PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, PendingSchema, SchemaConflict } from './schema-evolution.js';
 import { nextStamp } from './stamp.js';
 import { WriteBuffer } from './write-buffer.js';
@@ -385,6 +385,22 @@ export class TableStore {
     };
   }
 
+  private async prepareParts(m: Manifest): Promise<void> {
+    const known = new Set(this.m.parts.map((p) => p.file));
+    const columns: Array<[string, LogicalType | undefined]> = Object.entries(m.schema).flatMap(
+      ([c, t]): Array<[string, LogicalType | undefined]> => [
+        [c, t],
+        [tsCol(c), 'float'],
+      ],
+    );
+    for (const part of m.parts) {
+      if (known.has(part.file) || this.opts.memory.cachedIndex(part.file)) continue;
+      const df = this.opts.memory.get(part.file);
+      if (!df) continue;
+      this.opts.memory.putIndex(part.file, await PartIndex.build(df, columns));
+    }
+  }
+
   /** Many small deltas become one; the base parts are not touched. */
   private async mergeDeltas(): Promise<void> {
     await this.current();
@@ -405,7 +421,12 @@ export class TableStore {
       if (isMissingFile(e)) return { committed: undefined, removedFiles: 0, expiredRows: 0 };
       throw e;
     });
-    if (result.committed) await this.adoptCommitted(result.committed);
+    if (result.committed) {
+      // Lookups keep reading the previous version (its parts are still in memory, its deltas
+      // still indexed) while the new parts' indexes are built in slices; then it switches.
+      await this.prepareParts(result.committed);
+      await this.adoptCommitted(result.committed);
+    }
     return { removedFiles: result.removedFiles, expiredRows: result.expiredRows };
   }
 
