@@ -17,13 +17,13 @@ import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
 import { readNotFound, writeNotFound } from './not-found.js';
 import {
-  blank,
   cutOf,
   isLive,
   isNotFound,
   mergeRow,
   Overlay,
   type OverlayRow,
+  own,
   type RowPolicy,
 } from './overlay.js';
 import { newPartName, type PartMemory, writePartFile } from './part-io.js';
@@ -73,7 +73,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     if (ids.length > 0) {
       const baseRows = rowsOf(await offLoop(base, ids, 'semi'), schema);
       for (const id of ids) {
-        const row = baseRows.get(id) ?? { values: blank(), at: blank() };
+        const row = baseRows.get(id) ?? { values: {}, at: {} };
         const nf = notFound.get(id);
         if (nf !== undefined) row.nf = nf;
         mergeRow(row, overlay.get(id)!);
@@ -88,7 +88,9 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
       base = await offLoop(base, ids, 'anti');
     }
     let merged =
-      rows.length > 0 ? await pl.concat([base.lazy(), partFrame(rows, schema).lazy()]).collect() : base;
+      rows.length > 0
+        ? await pl.concat([base.lazy(), partFrame(rows, schema).lazy()], { rechunk: false }).collect()
+        : base;
     if (ttl !== undefined && Object.keys(schema).length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
       const fresh = pl.anyHorizontal(Object.keys(schema).map((c) => pl.col(tsCol(c)).gtEq(policy.now - ttl)));
@@ -170,7 +172,7 @@ function rowsOf(df: pl.DataFrame, schema: TableSchema): Map<string, OverlayRow> 
     at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
   }));
   ids.forEach((id, i) => {
-    const row: OverlayRow = { values: blank(), at: blank(), ok: 0 };
+    const row: OverlayRow = { values: {}, at: {}, ok: 0 };
     for (const { c, values, at } of cols) {
       const t = at[i];
       if (t === null || t === undefined) continue;
@@ -195,13 +197,13 @@ function partFrame(rows: ReadonlyArray<[string, OverlayRow]>, schema: TableSchem
       toSeries(
         c,
         schema[c]!,
-        rows.map(([, r]) => (r.at[c] === undefined ? null : (r.values[c] ?? null))),
+        rows.map(([, r]) => (own(r.at, c) === undefined ? null : (own(r.values, c) ?? null))),
       ),
     ),
     ...cols.map((c) =>
       pl.Series(
         tsCol(c),
-        rows.map(([, r]) => r.at[c] ?? null),
+        rows.map(([, r]) => own(r.at, c) ?? null),
         pl.Float64,
       ),
     ),

@@ -6,7 +6,7 @@
 import pl from 'nodejs-polars';
 import { readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
-import { blank, type Overlay, type OverlayRow } from './overlay.js';
+import { type Overlay, type OverlayRow, own } from './overlay.js';
 import { encodeParquet, readPartFile } from './part-io.js';
 
 export const OK_COL = '_cg_ok';
@@ -29,8 +29,8 @@ export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableS
   for (const [id, r] of rows) {
     ids.push(id);
     for (const c of columns) {
-      const at = r.at[c];
-      values.get(c)!.push(at === undefined ? null : (r.values[c] ?? null));
+      const at = own(r.at, c);
+      values.get(c)!.push(at === undefined ? null : (own(r.values, c) ?? null));
       stamps.get(c)!.push(at ?? null);
     }
     ok.push(r.ok ?? null);
@@ -73,7 +73,7 @@ export async function readDelta(
   const nf = names.includes(NF_COL) ? (df.getColumn(NF_COL).toArray() as Array<number | null>) : undefined;
   const del = names.includes(DEL_COL) ? (df.getColumn(DEL_COL).toArray() as Array<number | null>) : undefined;
   for (let i = 0; i < ids.length; i++) {
-    const row: OverlayRow = { values: blank(), at: blank() };
+    const row: OverlayRow = { values: {}, at: {} };
     for (const { c, values, at } of data) {
       const t = at[i];
       if (t === null || t === undefined) continue;

@@ -10,13 +10,13 @@ import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
 import {
-  blank,
   cutOf,
   isLive,
   isNotFound,
   isStale,
   mergeRow,
   type OverlayRow,
+  own,
   type RowPolicy,
 } from './overlay.js';
 import type { PartIndex } from './part-io.js';
@@ -87,7 +87,7 @@ export async function lookupView(
   const records: Record<string, unknown>[] = [];
   for (const [id, layers] of overlaid) {
     const part = partOf.get(id);
-    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: blank(), at: blank() };
+    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: {}, at: {} };
     const nf = v.notFound.get(id);
     if (nf !== undefined && (row.nf === undefined || nf > row.nf)) row.nf = nf;
     for (const l of layers) mergeRow(row, l);
@@ -100,8 +100,8 @@ export async function lookupView(
     const rec: Record<string, unknown> = { id };
     const stale: string[] = [];
     for (const c of columns) {
-      const at = row.at[c];
-      rec[c] = at !== undefined && at > cut ? (row.values[c] ?? null) : null;
+      const at = own(row.at, c);
+      rec[c] = at !== undefined && at > cut ? (own(row.values, c) ?? null) : null;
       if (isStale(at, cut, policy)) stale.push(c);
     }
     records.push(rec);
@@ -152,7 +152,7 @@ function baseRow(v: TableView, index: PartIndex, id: string): OverlayRow | undef
   const n = index.rows.get(id);
   if (n === undefined) return undefined;
   // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
-  const row: OverlayRow = { values: blank(), at: blank(), ok: 0 };
+  const row: OverlayRow = { values: {}, at: {}, ok: 0 };
   for (const c of Object.keys(v.m.schema)) {
     const at = index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
     if (at === null || at === undefined) continue;

@@ -19,18 +19,19 @@ export interface OverlayRow {
 }
 
 /**
- * A record with no prototype: column names are data, and a column named `constructor` or
- * `toString` must not read Object's.
+ * `o[key]` for own keys only: column names are data, and a column named `constructor` must not
+ * read Object's. (Rows stay plain literals rather than prototype-less objects, which V8 keeps in
+ * the slower, larger dictionary mode.)
  */
-export function blank<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
+export function own<T>(o: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(o, key) ? o[key] : undefined;
 }
 
 /** Folds `src` into `dst` (newest stamp wins per column; ties go to `src`, the later write). */
 export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
   for (const c in src.at) {
     const t = src.at[c]!;
-    const have = dst.at[c];
+    const have = own(dst.at, c);
     if (have === undefined || t >= have) {
       dst.at[c] = t;
       dst.values[c] = src.values[c];

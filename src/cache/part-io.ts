@@ -87,6 +87,11 @@ export class PartIndex {
     return index;
   }
 
+  /** Columns decoded so far: the ones lookups use. */
+  decoded(): string[] {
+    return [...this.columns.keys()];
+  }
+
   /** The column's values (`type` picks an exact read), or undefined when the part predates the column. */
   column(name: string, type: LogicalType | undefined): unknown[] | undefined {
     if (!this.columns.has(name)) {

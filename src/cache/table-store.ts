@@ -14,7 +14,7 @@ import { type CommitOptions, commitVersion } from './commit.js';
 import { type CompactContext, compactTable, mergeDeltas } from './compaction.js';
 import { DeltaIndex } from './delta-index.js';
 import { encodeDelta } from './delta-io.js';
-import { alignToSchema, partColumns, type TableSchema, tsCol } from './frames.js';
+import { alignToSchema, partColumns, type TableSchema, typeOf } from './frames.js';
 import { SlotIndex } from './hash.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
 import {
@@ -27,7 +27,7 @@ import {
   stampOf,
 } from './manifest.js';
 import { readNotFound } from './not-found.js';
-import { blank, type Overlay, type OverlayRow, type RowPolicy } from './overlay.js';
+import type { Overlay, OverlayRow, RowPolicy } from './overlay.js';
 import { newPartName, PartIndex, type PartMemory, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, PendingSchema, SchemaConflict } from './schema-evolution.js';
 import { nextStamp } from './stamp.js';
@@ -248,7 +248,7 @@ export class TableStore {
     this.pending.note(this.m, batch, types);
     const at = batch.fetchedAt;
     for (let i = 0; i < n; i++) {
-      const row: OverlayRow = { values: blank(), at: blank(), ok: at };
+      const row: OverlayRow = { values: {}, at: {}, ok: at };
       for (let j = 0; j < batch.columns.length; j++) {
         const c = batch.columns[j]!;
         row.values[c] = values[j]![i];
@@ -256,7 +256,7 @@ export class TableStore {
       }
       this.buffer.rows.add(ids[i]!, row);
     }
-    for (const id of batch.notFound) this.buffer.rows.add(id, { values: blank(), at: blank(), nf: at });
+    for (const id of batch.notFound) this.buffer.rows.add(id, { values: {}, at: {}, nf: at });
     this.scheduleFlush();
     if (this.buffer.full) {
       void this.flush().catch(() => undefined);
@@ -385,14 +385,22 @@ export class TableStore {
     };
   }
 
+  /**
+   * Builds the JS index of the new parts ahead of use, with the columns lookups were reading
+   * from the parts they replace. Parts nobody looked up (a cold fill) are left alone: building
+   * indexes nobody reads cost a fill memory and time.
+   */
   private async prepareParts(m: Manifest): Promise<void> {
     const known = new Set(this.m.parts.map((p) => p.file));
-    const columns: Array<[string, LogicalType | undefined]> = Object.entries(m.schema).flatMap(
-      ([c, t]): Array<[string, LogicalType | undefined]> => [
-        [c, t],
-        [tsCol(c), 'float'],
-      ],
-    );
+    const hot = new Set<string>();
+    for (const p of this.m.parts) {
+      for (const c of this.opts.memory.cachedIndex(p.file)?.decoded() ?? []) hot.add(c);
+    }
+    if (hot.size === 0) return;
+    const columns = [...hot].map((c): [string, LogicalType | undefined] => [
+      c,
+      c.startsWith('_cg_') ? 'float' : typeOf(m.schema, c),
+    ]);
     for (const part of m.parts) {
       if (known.has(part.file) || this.opts.memory.cachedIndex(part.file)) continue;
       const df = this.opts.memory.get(part.file);
@@ -437,7 +445,7 @@ export class TableStore {
       const found = await this.lookup(ids, []);
       const count = found.records().length;
       const at = nextStamp();
-      for (const id of ids) this.buffer.rows.add(id, { values: blank(), at: blank(), del: at });
+      for (const id of ids) this.buffer.rows.add(id, { values: {}, at: {}, del: at });
       await this.flush();
       return count;
     }
