@@ -4,6 +4,7 @@
  * `LOG_FORMAT=json|pretty` overrides the choice made from whether stdout is a TTY.
  */
 import { type Logger, pino } from 'pino';
+import { ConfigError } from '../errors.js';
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
 
@@ -18,7 +19,8 @@ export interface LoggerOptions {
 export function logLevel(env: LoggerOptions['env']): string {
   const level = env['LOG_LEVEL']?.trim().toLowerCase() || 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, but got: ${env['LOG_LEVEL']}`);
+    // A ConfigError: the CLI prints it as one line and exits 2, like a bad config key.
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, but got: ${env['LOG_LEVEL']}`);
   }
   return level;
 }

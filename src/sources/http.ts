@@ -48,7 +48,10 @@ export function createHttpSource(cfg: HttpSourceConfig, tableName: string): Sour
     } catch (e) {
       if (e instanceof UpstreamFailedError) throw e;
       if (timeout.aborted && !ctx.signal.aborted) {
-        throw fail(`did not answer within ${timeoutMs} ms; raise source.timeoutMs or lower batch.maxSize`, e);
+        throw fail(
+          `did not answer within ${timeoutMs} ms; raise the source's "timeout" or lower batch.maxSize`,
+          e,
+        );
       }
       if (ctx.signal.aborted) throw fail('request was cancelled (batch timeout or shutdown)', e);
       throw fail(`could not be reached: ${networkReason(e)}; check the URL and that the service is up`, e);

@@ -32,4 +32,14 @@ describe('a bad config', () => {
     expect(code).toBe(2);
     expect(stderr).toContain('nope.json');
   });
+
+  it('serve exits 2 with one line for a bad LOG_LEVEL, without a stack', async () => {
+    // A folder without a config: the demo would start, but the logger comes first.
+    const empty = await tempCwd();
+    const { code, stderr } = await runCli(['serve', '--port', '0'], empty.dir, { LOG_LEVEL: 'loud' });
+    await empty.cleanup();
+    expect(code).toBe(2);
+    expect(stderr).toContain('LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent');
+    expect(stderr).not.toMatch(/\n\s+at /);
+  });
 });
