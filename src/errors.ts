@@ -128,11 +128,6 @@ export class TypeConflictError extends CacheGateError {
   }
 }
 
-/** No or a bad bearer token (HTTP 401); the server's access layer raises it, not the engine. */
-export class UnauthenticatedError extends CacheGateError {
-  readonly code = 'UNAUTHENTICATED';
-}
-
 /** The caller's role may not use this field (or endpoint). */
 export class ForbiddenError extends CacheGateError {
   readonly code = 'FORBIDDEN';

@@ -15,6 +15,7 @@ import {
   isNotFound,
   isStale,
   mergeRow,
+  notFoundStill,
   type OverlayRow,
   own,
   type RowPolicy,
@@ -42,6 +43,8 @@ export interface TableView {
   /** Schema including columns typed by rows not yet committed. */
   schema: TableSchema;
   slots: SlotIndex;
+  /** The manifest's parts by slot name. */
+  bySlot: ReadonlyMap<string, PartEntry>;
   notFound: ReadonlyMap<string, number>;
   /** Overlay rows of an ID, newest last (delta index, flushing buffer, write buffer). */
   overlay(id: string): OverlayRow[] | undefined;
@@ -79,7 +82,7 @@ export async function lookupView(
   const partOf = new Map<string, PartEntry>();
   for (const [id] of overlaid) {
     const slot = v.slots.slotOf(id);
-    const part = slot === undefined ? undefined : v.m.parts.find((p) => slotName(p) === slot);
+    const part = slot === undefined ? undefined : v.bySlot.get(slot);
     if (!part) continue;
     partOf.set(id, part);
     if (!indexes.has(part)) indexes.set(part, await v.index(part));
@@ -107,16 +110,31 @@ export async function lookupView(
     records.push(rec);
     if (stale.length > 0) missing.set(id, stale);
   }
-  const frameOf = () => recordsFrame(records, columns, v.schema);
-  const types = typesOf(columns, v.schema);
-  if (!base) return { records: () => records, frame: frameOf, missing, notFound, small: true, types };
+  const overlay = fromRecords(v, records, columns, missing, notFound);
+  if (!base) return overlay;
   return {
+    ...overlay,
     records: () => [...base.records(), ...records],
-    frame: () => pl.concat([base.frame(), frameOf()], { how: 'vertical' }),
+    frame: () => pl.concat([base.frame(), overlay.frame()], { how: 'vertical' }),
+    small: base.small,
+  };
+}
+
+/** A lookup answered by JS records (the small path, and rows merged with overlay rows). */
+function fromRecords(
+  v: TableView,
+  records: Record<string, unknown>[],
+  columns: readonly string[],
+  missing: StoreLookup['missing'],
+  notFound: string[],
+): StoreLookup {
+  return {
+    records: () => records,
+    frame: () => recordsFrame(records, columns, v.schema),
     missing,
     notFound,
-    small: base.small,
-    types,
+    small: true,
+    types: typesOf(columns, v.schema),
   };
 }
 
@@ -174,9 +192,7 @@ function absent(
 ): void {
   for (const id of ids) {
     if (found.has(id)) continue;
-    const at = v.notFound.get(id);
-    if (at !== undefined && policy.now - at < policy.notFoundTtlMs && at > (policy.truncatedAt ?? -1))
-      notFound.push(id);
+    if (notFoundStill(v.notFound.get(id), undefined, policy)) notFound.push(id);
     else missing.set(id, [...columns]);
   }
 }
@@ -191,7 +207,7 @@ async function baseSmall(
   notFound: string[],
 ): Promise<StoreLookup> {
   const { m } = v;
-  const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+  const { bySlot } = v;
   const groups = m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : v.slots.group(ids);
   const records: Record<string, unknown>[] = [];
   const found = new Set<string>();
@@ -220,14 +236,7 @@ async function baseSmall(
     }
   }
   absent(v, ids, found, columns, policy, missing, notFound);
-  return {
-    records: () => records,
-    frame: () => recordsFrame(records, columns, v.schema),
-    missing,
-    notFound,
-    small: true,
-    types: typesOf(columns, v.schema),
-  };
+  return fromRecords(v, records, columns, missing, notFound);
 }
 
 /** The large-lookup path: one lazy polars query over every part that can hold the IDs. */
@@ -243,7 +252,7 @@ async function baseLarge(
   const known = columns.filter((c) => Object.hasOwn(m.schema, c));
   const unknown = columns.filter((c) => !Object.hasOwn(m.schema, c));
   const select = ['id', ...known, ...known.map(tsCol)];
-  const bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
+  const { bySlot } = v;
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
     m.parts.length === 1 || ids.length >= m.parts.length * 1_000

@@ -105,8 +105,12 @@ export function isLive(r: OverlayRow, cut: number): boolean {
 
 /** A row with no visible value that the upstream answered "not found" for, within the not-found TTL. */
 export function isNotFound(r: OverlayRow, p: RowPolicy): boolean {
-  const nf = r.nf;
-  return nf !== undefined && nf > (r.del ?? -1) && nf > (p.truncatedAt ?? -1) && p.now - nf < p.notFoundTtlMs;
+  return notFoundStill(r.nf, r.del, p);
+}
+
+/** The not-found rule itself: answered after any invalidate or truncate, and within its TTL. */
+export function notFoundStill(nf: number | undefined, del: number | undefined, p: RowPolicy): boolean {
+  return nf !== undefined && nf > (del ?? -1) && nf > (p.truncatedAt ?? -1) && p.now - nf < p.notFoundTtlMs;
 }
 
 /** Whether a visible column's value is stale: never fetched, hidden, or past the TTL. */

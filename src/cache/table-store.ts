@@ -15,7 +15,7 @@ import { type CompactContext, compactTable, mergeDeltas } from './compaction.js'
 import { DeltaIndex } from './delta-index.js';
 import { encodeDelta } from './delta-io.js';
 import { alignToSchema, partColumns, type TableSchema, typeOf } from './frames.js';
-import { SlotIndex } from './hash.js';
+import { SlotIndex, slotName } from './hash.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
 import {
   emptyManifest,
@@ -80,6 +80,8 @@ export class TableStore {
   /** Rows of the committed deltas this process has read. */
   private readonly deltas = new DeltaIndex();
   private slots = new SlotIndex([]);
+  /** The manifest's parts by slot name, built once per version. */
+  private bySlot = new Map<string, PartEntry>();
   private readonly buffer: WriteBuffer;
   private readonly pending: PendingSchema;
   private flushTimer: NodeJS.Timeout | undefined;
@@ -142,6 +144,7 @@ export class TableStore {
     await this.deltas.follow(this.dir, m);
     this.m = m;
     this.slots = new SlotIndex(m.parts);
+    this.bySlot = new Map(m.parts.map((p) => [slotName(p), p]));
     this.pending.adopt(m);
   }
 
@@ -153,6 +156,7 @@ export class TableStore {
       m: this.m,
       schema: this.schema(),
       slots: this.slots,
+      bySlot: this.bySlot,
       notFound: this.notFound,
       overlay: (id) => {
         let out: OverlayRow[] | undefined;
@@ -478,19 +482,21 @@ export class TableStore {
     const res = await this.lookup(list, []);
     // Overlay IDs found: those not in the base are extra rows; those hidden by a tombstone are fewer.
     const visible = new Set(res.records().map((r) => r['id'] as string));
+    // Each part's index is fetched once, then every ID is a Map read.
+    const indexes = new Map<PartEntry, PartIndex>();
     for (const id of list) {
-      const inBase = await this.inBase(id);
+      const slot = this.slots.slotOf(id);
+      const part = slot === undefined ? undefined : this.bySlot.get(slot);
+      let index = part ? indexes.get(part) : undefined;
+      if (part && !index) {
+        index = await this.partIndex(part);
+        indexes.set(part, index);
+      }
+      const inBase = index?.rows.has(id) ?? false;
       if (visible.has(id) && !inBase) n++;
       if (!visible.has(id) && inBase) n--;
     }
     return n;
-  }
-
-  private async inBase(id: string): Promise<boolean> {
-    const slot = this.slots.slotOf(id);
-    const part = this.m.parts.find((p) => `${p.depth}-${p.key}` === slot);
-    if (!part) return false;
-    return (await this.partIndex(part)).rows.has(id);
   }
 
   private async removeFile(file: string): Promise<void> {

@@ -22,6 +22,33 @@ export function parseCommandArgs<T extends ParseArgsConfig>(config: T): ReturnTy
   }
 }
 
+/**
+ * The shape `check`, `stats` and `compact` share: `[table] [--config PATH] [--json]` and `--help`.
+ * Returns undefined after printing the usage for `--help`.
+ */
+export function parseTableCommand(
+  command: string,
+  args: string[],
+  usage: string,
+  write: (text: string) => void,
+  withJson: boolean,
+): { table: string | undefined; config: string | undefined; json: boolean } | undefined {
+  const { values, positionals } = parseCommandArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: withJson ? { ...COMMON_OPTIONS, json: { type: 'boolean' } } : COMMON_OPTIONS,
+  });
+  if (values.help) {
+    write(`${usage}\n`);
+    return undefined;
+  }
+  if (positionals.length > 1)
+    throw new UsageError(`${command} takes at most one table, but got: ${positionals.join(' ')}`);
+  const json = 'json' in values && values.json === true;
+  return { table: positionals[0], config: values.config, json };
+}
+
 export function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   const port = Number(value);

@@ -1,4 +1,4 @@
-import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { parseTableCommand } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 import { checkTables, reportLines } from './source-check.js';
@@ -17,20 +17,10 @@ Options:
   -h, --help          show this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON_OPTIONS, json: { type: 'boolean' } },
-  });
-  if (values.help) {
-    io.stdout.write(`${usage}\n`);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1)
-    throw new UsageError(`check takes at most one table, but got: ${positionals.join(' ')}`);
-  const { config } = await resolveConfig(values.config, io.cwd);
-  const only = positionals[0];
+  const parsed = parseTableCommand('check', args, usage, (text) => io.stdout.write(text), true);
+  if (parsed === undefined) return EXIT.ok;
+  const { config } = await resolveConfig(parsed.config, io.cwd);
+  const only = parsed.table;
   if (only !== undefined && !Object.hasOwn(config.tables, only)) {
     throw new UsageError(
       `no table "${only}" in the config; configured: ${Object.keys(config.tables).join(', ')}`,
@@ -38,7 +28,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const reports = await checkTables(config, only);
   const mismatched = reports.filter((r) => r.findings.some((f) => f.level === 'error'));
-  if (values.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+  if (parsed.json) io.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
   else {
     const summary =
       mismatched.length === 0

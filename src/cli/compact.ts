@@ -1,7 +1,7 @@
 import { createCache } from '../engine/cache.js';
-import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { parseTableCommand } from './args.js';
 import { formatBytes, formatCount, formatDuration, formatTable } from './format.js';
-import { type CliIo, EXIT, UsageError } from './io.js';
+import { type CliIo, EXIT } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
 export const usage = `Usage: cachegate compact [table] [--config PATH]
@@ -15,20 +15,10 @@ Options:
   -h, --help          show this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON_OPTIONS },
-  });
-  if (values.help) {
-    io.stdout.write(`${usage}\n`);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1)
-    throw new UsageError(`compact takes at most one table, but got: ${positionals.join(' ')}`);
-  const table = positionals[0];
-  const { config } = await resolveConfig(values.config, io.cwd);
+  const parsed = parseTableCommand('compact', args, usage, (text) => io.stdout.write(text), false);
+  if (parsed === undefined) return EXIT.ok;
+  const { table } = parsed;
+  const { config } = await resolveConfig(parsed.config, io.cwd);
   const cache = createCache(config);
   try {
     const before = await cache.stats(table);

@@ -1,8 +1,8 @@
 import { createCache } from '../engine/cache.js';
 import type { TableStats } from '../engine/types.js';
-import { COMMON_OPTIONS, parseCommandArgs } from './args.js';
+import { parseTableCommand } from './args.js';
 import { formatBytes, formatTable } from './format.js';
-import { type CliIo, EXIT, UsageError } from './io.js';
+import { type CliIo, EXIT } from './io.js';
 import { resolveConfig } from './resolve-config.js';
 
 export const usage = `Usage: cachegate stats [table] [--config PATH] [--json]
@@ -17,23 +17,13 @@ Options:
   -h, --help          show this help`;
 
 export async function run(args: string[], io: CliIo): Promise<number> {
-  const { values, positionals } = parseCommandArgs({
-    args,
-    allowPositionals: true,
-    strict: true,
-    options: { ...COMMON_OPTIONS, json: { type: 'boolean' } },
-  });
-  if (values.help) {
-    io.stdout.write(`${usage}\n`);
-    return EXIT.ok;
-  }
-  if (positionals.length > 1)
-    throw new UsageError(`stats takes at most one table, but got: ${positionals.join(' ')}`);
-  const { config } = await resolveConfig(values.config, io.cwd);
+  const parsed = parseTableCommand('stats', args, usage, (text) => io.stdout.write(text), true);
+  if (parsed === undefined) return EXIT.ok;
+  const { config } = await resolveConfig(parsed.config, io.cwd);
   const cache = createCache(config);
   try {
-    const stats = (await cache.stats(positionals[0])).map(onDisk);
-    io.stdout.write(`${values.json ? JSON.stringify(stats, null, 2) : statsTable(stats)}\n`);
+    const stats = (await cache.stats(parsed.table)).map(onDisk);
+    io.stdout.write(`${parsed.json ? JSON.stringify(stats, null, 2) : statsTable(stats)}\n`);
     return EXIT.ok;
   } finally {
     await cache.close();

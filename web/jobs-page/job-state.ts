@@ -3,23 +3,15 @@
  * snapshot (`jobs` query) and live `fetchProgress` events, and how its numbers read.
  */
 
-export type JobStatus = 'RUNNING' | 'SUCCEEDED' | 'PARTIAL' | 'FAILED';
+import type { FetchProgress } from '../../src/fetch/job-types.js';
 
-/** One state of a job, as both `jobs` and `fetchProgress` return it (`jobId` or `id`). */
-export interface JobView {
-  jobId: string;
-  table: string;
-  status: JobStatus;
-  totalIds: number;
-  batchesTotal: number;
-  batchesDone: number;
-  rowsFetched: number;
-  failedCount: number;
-  notFoundCount: number;
-  elapsedMs: number;
-  etaMs: number | null;
-  message: string;
-}
+export type { JobStatus } from '../../src/fetch/job-types.js';
+
+/**
+ * One state of a job, as both `fetchJobs` and `fetchProgress` return it: the engine's
+ * FetchProgress without the failed-ID list, which the page does not ask for.
+ */
+export type JobView = Omit<FetchProgress, 'failedIds'>;
 
 /** Jobs kept on the page; the oldest finished ones go first beyond it. */
 export const MAX_JOBS = 200;
