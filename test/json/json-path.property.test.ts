@@ -74,7 +74,9 @@ describe('parsePath (properties)', () => {
 });
 
 describe('extractPath (properties)', () => {
-  const json = fc.jsonValue({ maxDepth: 4 });
+  // Through JSON text and back: a stored cell is JSON text, which cannot hold -0 (it reads as 0),
+  // so the generated value is what a cell can actually be.
+  const json = fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.parse(JSON.stringify(v)) as unknown);
 
   it('finds what walking the value by hand finds, for steps taken from the value or made up', () => {
     const stepsInto = (value: unknown): fc.Arbitrary<Array<string | number>> => {
