@@ -38,6 +38,7 @@ import type {
 } from './types.js';
 import { declaredTypes, outputColumns, rowValues } from './values.js';
 import { startWarm } from './warm.js';
+import { survey } from './windows.js';
 
 export interface CacheOptions {
   /** Test seam passed to every table store: runs before a version is committed. */
@@ -155,34 +156,38 @@ class Engine implements Cache {
     const p = this.prepare(table, columns, opts.fetcher);
     const counters = this.count(table);
     counters.lookups++;
-    let res = await traceLookup(table, ids.length, () => p.store.lookup(ids, p.base));
+    const look = (some: readonly string[]) => p.store.lookup(some, p.base);
+    // A large request is looked up and fetched a window at a time (windows.ts).
+    const s = await traceLookup(table, ids.length, () => survey(ids, look, this.batchLimit(p)));
+    let res = s.found;
     const errors = new Map<string, CacheGateError>();
+    let refused: LimitExceededError | undefined;
     let jobId: string | undefined;
-    counters.misses += res.missing.size;
-    counters.hits += ids.length - res.missing.size - res.notFound.length;
-    if (res.missing.size > 0) {
+    counters.misses += s.missing;
+    counters.hits += ids.length - s.missing - s.notFound;
+    if (s.missing > 0) {
       if (!p.fetch) {
         throw new UpstreamFailedError(
-          `Table "${table}" has no source configured and no fetcher was given, so ${res.missing.size} missing ids cannot be fetched.`,
+          `Table "${table}" has no source configured and no fetcher was given, so ${s.missing} missing ids cannot be fetched.`,
           { table },
         );
       }
-      const cost = [...res.missing.values()].reduce((n, cols) => n + Math.max(1, cols.length), 0);
-      if (opts.maxUpstreamCost !== undefined && cost > opts.maxUpstreamCost) {
+      if (opts.maxUpstreamCost !== undefined && s.cells > opts.maxUpstreamCost) {
         // Only the missing IDs are refused: cached ones are served, whatever the request's size.
-        const refused = new LimitExceededError(
-          `This request would fetch ${cost} cells (${res.missing.size} missing ids × their missing columns) from the upstream of "${table}"; the limit "upstreamCost" is ${opts.maxUpstreamCost}. Start a background fetch with the warm mutation, then query the cached rows.`,
-          { table, limit: 'upstreamCost', value: opts.maxUpstreamCost, actual: cost },
+        refused = new LimitExceededError(
+          `This request would fetch ${s.cells} cells (${s.missing} missing ids × their missing columns) from the upstream of "${table}"; the limit "upstreamCost" is ${opts.maxUpstreamCost}. Start a background fetch with the warm mutation, then query the cached rows.`,
+          { table, limit: 'upstreamCost', value: opts.maxUpstreamCost, actual: s.cells },
         );
-        for (const id of res.missing.keys()) errors.set(id, refused);
       } else {
-        const outcome = await this.track(this.fetchMissing(table, p, res.missing, opts).done);
+        const outcome = await this.track(this.fetchMissing(table, p, s.request, opts).done);
         jobId = outcome.jobId;
         for (const [id, e] of outcome.failures) errors.set(id, e);
         if (opts.durable) await p.store.flush();
-        res = await p.store.lookup(ids, p.base);
+        res = undefined;
       }
     }
+    res ??= await look(ids);
+    if (refused) for (const id of res.missing.keys()) errors.set(id, refused);
     const notFound = new Set(res.notFound);
     for (const id of res.missing.keys()) {
       // Still lacking a column after the fetch: its batch failed here, or in a concurrent fetch
@@ -208,7 +213,7 @@ class Engine implements Cache {
   private fetchMissing(
     table: string,
     p: ReturnType<Engine['prepare']>,
-    missing: ReadonlyMap<string, readonly string[]>,
+    missing: FetchRequest['missing'],
     opts: GetDataOptions,
     jobId?: string,
     known?: FetchRequest['known'],
@@ -217,7 +222,7 @@ class Engine implements Cache {
       table,
       missing,
       fetcher: p.fetch!,
-      maxBatchSize: minDefined(p.cfg.batch.maxSize, p.maxBatchSize),
+      maxBatchSize: this.batchLimit(p),
       policy: p.cfg.batch,
       // Each batch goes to the write buffer as it arrives (visible at once); a refused one fails alone.
       write: (batch) => p.store.write(batch),
@@ -231,6 +236,11 @@ class Engine implements Cache {
       jobId,
       known,
     });
+  }
+
+  /** The most IDs one upstream call may take: the table's limit or its source's. */
+  private batchLimit(p: ReturnType<Engine['prepare']>): number | undefined {
+    return minDefined(p.cfg.batch.maxSize, p.maxBatchSize);
   }
 
   /** Every upstream batch once it settled (its latency, attempts, outcome); for metrics. */
@@ -295,6 +305,7 @@ class Engine implements Cache {
       jobs: this.jobs,
       table,
       ids: unique,
+      survey: () => survey(unique, (some) => p.store.lookup(some, p.base), this.batchLimit(p)),
       lookup: () => p.store.lookup(unique, p.base),
       canFetch: p.fetch !== undefined,
       fetchMissing: (missing, jobId, known) => this.fetchMissing(table, p, missing, {}, jobId, known),

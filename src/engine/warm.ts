@@ -6,19 +6,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { StoreLookup } from '../cache/lookup.js';
-import type { FetchOutcome } from '../fetch/coordinator.js';
+import type { FetchOutcome, FetchRequest } from '../fetch/coordinator.js';
 import type { FetchProgress, JobStatus } from '../fetch/job-types.js';
 import type { Jobs } from '../fetch/jobs.js';
+import type { Survey } from './windows.js';
 
 export interface WarmDeps {
   jobs: Jobs;
   table: string;
   ids: readonly string[];
+  /** What the cache lacks (see windows.ts: a large warm is fetched a window at a time). */
+  survey: () => Promise<Survey>;
+  /** One lookup of every ID: which are still missing after others fetched them, or failed. */
   lookup: () => Promise<StoreLookup>;
   /** Absent when the table has no source. */
   canFetch: boolean;
   fetchMissing: (
-    missing: ReadonlyMap<string, readonly string[]>,
+    missing: FetchRequest['missing'],
     jobId: string,
     known: { totalIds: number; notFound: number },
   ) => { first?: FetchProgress; done: Promise<FetchOutcome> };
@@ -63,9 +67,9 @@ export function startWarm(d: WarmDeps): { first: FetchProgress; work: Promise<vo
   const notFoundNote = (n: number): string =>
     n === 0 ? '' : `; ${n} ids do not exist upstream (not found, remembered for the not-found TTL)`;
   const work = (async () => {
-    const res = await d.lookup();
-    const notFound = res.notFound.length;
-    if (res.missing.size === 0) {
+    const res = await d.survey();
+    const notFound = res.notFound;
+    if (res.missing === 0) {
       return finish('SUCCEEDED', `all ${d.ids.length} ids already cached${notFoundNote(notFound)}`, {
         notFound,
       });
@@ -73,10 +77,10 @@ export function startWarm(d: WarmDeps): { first: FetchProgress; work: Promise<vo
     if (!d.canFetch) {
       return finish('FAILED', `table "${d.table}" has no source configured`, {
         notFound,
-        failedIds: [...res.missing.keys()],
+        failedIds: [...(await d.lookup()).missing.keys()],
       });
     }
-    const { first: own, done } = d.fetchMissing(res.missing, jobId, { totalIds: d.ids.length, notFound });
+    const { first: own, done } = d.fetchMissing(res.request, jobId, { totalIds: d.ids.length, notFound });
     await done;
     // Ids fetched by concurrent requests only: this job waited; report what they achieved.
     if (!own) {

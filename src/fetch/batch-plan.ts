@@ -14,19 +14,23 @@ export interface PlannedBatch {
   columns: string[];
 }
 
-/**
- * Splits the missing IDs into batches. IDs lacking different column sets are fetched apart, so
- * the upstream is asked exactly for what each ID lacks; the size comes from the total count.
- */
-export function planBatches(
-  missing: ReadonlyMap<string, readonly string[]>,
-  maxSize?: number,
-): PlannedBatch[] {
-  const groups = new Map<string, { columns: string[]; ids: string[] }>();
+/** IDs lacking the same columns, whatever their order: they are fetched together. */
+interface Group {
+  columns: string[];
+  ids: string[];
+}
+
+/** The key of a column set: its columns sorted, so ['b','a'] and ['a','b'] group together. */
+export function columnsKey(columns: readonly string[]): string {
+  return [...columns].sort().join('\u0000');
+}
+
+function groupByColumns(missing: ReadonlyMap<string, readonly string[]>): Group[] {
+  const groups = new Map<string, Group>();
   // Sorting each ID's columns cost ~0.4 s for 1M IDs; callers mostly share one order, so the
   // group is found by the columns as given and sorted only once per distinct order.
-  const byGiven = new Map<string, { columns: string[]; ids: string[] }>();
-  let last: { cols: readonly string[]; group: { columns: string[]; ids: string[] } } | undefined;
+  const byGiven = new Map<string, Group>();
+  let last: { cols: readonly string[]; group: Group } | undefined;
   for (const [id, cols] of missing) {
     if (last?.cols === cols) {
       last.group.ids.push(id);
@@ -44,10 +48,43 @@ export function planBatches(
     g.ids.push(id);
     last = { cols, group: g };
   }
-  const size = batchSize(missing.size, maxSize);
+  return [...groups.values()];
+}
+
+/**
+ * Splits the missing IDs into batches. IDs lacking different column sets are fetched apart, so
+ * the upstream is asked exactly for what each ID lacks; the size comes from the total count.
+ */
+export function planBatches(
+  missing: ReadonlyMap<string, readonly string[]>,
+  maxSize?: number,
+): PlannedBatch[] {
+  return cutBatches(missing, batchSize(missing.size, maxSize), true).batches;
+}
+
+/**
+ * Batches of `size` cut from `missing`, per column set. With `all` false only full batches are
+ * cut and the remainder is returned, to be carried into the next window of a large request:
+ * cutting window by window then makes exactly the batches `planBatches` makes of the whole.
+ */
+export function cutBatches(
+  missing: ReadonlyMap<string, readonly string[]>,
+  size: number,
+  all: boolean,
+): { batches: PlannedBatch[]; rest: Map<string, readonly string[]> } {
   const batches: PlannedBatch[] = [];
-  for (const { columns, ids } of groups.values()) {
-    for (let i = 0; i < ids.length; i += size) batches.push({ ids: ids.slice(i, i + size), columns });
+  const rest = new Map<string, readonly string[]>();
+  for (const { columns, ids } of groupByColumns(missing)) {
+    const end = all ? ids.length : ids.length - (ids.length % size);
+    for (let i = 0; i < end; i += size) batches.push({ ids: ids.slice(i, Math.min(i + size, end)), columns });
+    for (let i = end; i < ids.length; i++) rest.set(ids[i]!, columns);
   }
-  return batches;
+  return { batches, rest };
+}
+
+/** How many batches `planBatches` makes of missing IDs counted per column set (`columnsKey`). */
+export function plannedBatchCount(groups: ReadonlyMap<string, number>, size: number): number {
+  let n = 0;
+  for (const count of groups.values()) n += Math.ceil(count / size);
+  return n;
 }

@@ -6,8 +6,8 @@
 import type { BatchConfig } from '../config/types.js';
 import type { CacheGateError } from '../errors.js';
 import type { Fetcher } from '../sources/types.js';
-import { planBatches } from './batch-plan.js';
-import { JobRun } from './job-run.js';
+import { cutBatches, planBatches } from './batch-plan.js';
+import { type ClaimedBatch, JobRun } from './job-run.js';
 import type { FetchProgress, ProgressListener } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import type { FetchedBatch } from './normalize-rows.js';
@@ -22,10 +22,25 @@ export type { FetchedBatch } from './normalize-rows.js';
  */
 export type BatchWriter = (batch: FetchedBatch) => Promise<void>;
 
+/**
+ * A large request's missing IDs, one window at a time, so that what the job holds per ID (the
+ * missing map, claims, the batch plan) is bounded by a window, not by the request.
+ */
+export interface MissingWindows {
+  /** Missing IDs in all windows, counted by a first pass: they set the batch size. */
+  count: number;
+  /** Batches `planBatches` would make of them all (fewer if other callers fetch some first). */
+  plannedBatches: number;
+  /** The batch size for every window. */
+  size: number;
+  /** The next window's missing IDs (ID → columns), or undefined after the last. */
+  next(): Promise<ReadonlyMap<string, readonly string[]> | undefined>;
+}
+
 export interface FetchRequest {
   table: string;
-  /** ID → columns to fetch (empty: only whether the row exists). */
-  missing: ReadonlyMap<string, readonly string[]>;
+  /** ID → columns to fetch (empty: only whether the row exists), or a large request's windows. */
+  missing: ReadonlyMap<string, readonly string[]> | MissingWindows;
   fetcher: Fetcher;
   maxBatchSize?: number | undefined;
   policy: BatchConfig;
@@ -76,6 +91,7 @@ export class Coordinator {
    * it waits for are in the store (or failed). `done` never rejects: failures are per ID.
    */
   start(req: FetchRequest): { first?: FetchProgress; done: Promise<FetchOutcome> } {
+    if ('plannedBatches' in req.missing) return this.startWindows(req, req.missing);
     const { batches, waits } = this.inFlight.claim(
       req.table,
       req.missing,
@@ -93,6 +109,49 @@ export class Coordinator {
     }
     const done = job.run().then(async (failures) => {
       await others;
+      return { jobId: job.id, failures };
+    });
+    return { first: job.first, done };
+  }
+
+  /**
+   * One job over a large request, claimed and planned a window at a time. IDs a window leaves
+   * short of a full batch are carried into the next, so the batches are those `planBatches`
+   * makes of the whole request (same size, same count), unless other callers fetch some first.
+   */
+  private startWindows(
+    req: FetchRequest,
+    windows: MissingWindows,
+  ): { first: FetchProgress; done: Promise<FetchOutcome> } {
+    const waits: Promise<void>[] = [];
+    let carry = new Map<string, readonly string[]>();
+    let last = false;
+    const more = async (): Promise<ClaimedBatch[] | undefined> => {
+      if (last) return undefined;
+      const window = await windows.next();
+      if (window === undefined) last = true;
+      else for (const [id, cols] of window) carry.set(id, cols);
+      if (carry.size === 0) return last ? undefined : [];
+      const claimed = this.inFlight.claim(
+        req.table,
+        carry,
+        (mine) => {
+          const cut = cutBatches(mine, windows.size, last);
+          carry = cut.rest;
+          return cut.batches;
+        },
+        req.caller,
+      );
+      for (const w of claimed.waits) waits.push(w);
+      return claimed.batches;
+    };
+    const job = new JobRun(req, [], this.jobs, this.inFlight, {
+      more,
+      plannedBatches: windows.plannedBatches,
+      plannedIds: windows.count,
+    });
+    const done = job.run().then(async (failures) => {
+      await Promise.all(waits);
       return { jobId: job.id, failures };
     });
     return { first: job.first, done };

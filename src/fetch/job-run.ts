@@ -20,6 +20,15 @@ export interface ClaimedBatch {
   flight: Flight;
 }
 
+/** The rest of a large request's batches, a window at a time (see `MissingWindows`). */
+export interface BatchFeed {
+  /** The next window's batches (possibly none), or undefined after the last. */
+  more(): Promise<ClaimedBatch[] | undefined>;
+  /** Batches planned for every window, and the IDs they hold: the job's first counts. */
+  plannedBatches: number;
+  plannedIds: number;
+}
+
 export class JobRun {
   readonly id: string;
   readonly first: FetchProgress;
@@ -32,22 +41,61 @@ export class JobRun {
   private rowsFetched = 0;
   private notFoundCount: number;
   private readonly totalIds: number;
-  private readonly ownIds: number;
+  private ownIds: number;
+  /** Batches of the whole job: planned ones until the feed has given its last window. */
+  private batchesTotal: number;
+  private readonly batches: ClaimedBatch[];
+  private refilling: Promise<void> | undefined;
+  private fed: boolean;
+  private feedError: unknown;
 
   constructor(
     private readonly req: FetchRequest,
-    private readonly batches: readonly ClaimedBatch[],
+    batches: readonly ClaimedBatch[],
     private readonly jobs: Jobs,
     private readonly inFlight: InFlight,
+    private readonly feed?: BatchFeed,
   ) {
     this.id = req.jobId ?? randomUUID();
-    this.ownIds = batches.reduce((n, b) => n + b.batch.ids.length, 0);
+    this.batches = [...batches];
+    this.fed = feed === undefined;
+    this.ownIds = feed?.plannedIds ?? batches.reduce((n, b) => n + b.batch.ids.length, 0);
+    this.batchesTotal = feed?.plannedBatches ?? batches.length;
     this.totalIds = req.known?.totalIds ?? this.ownIds;
     this.notFoundCount = req.known?.notFound ?? 0;
     this.first = this.emit(
       'RUNNING',
-      `fetching ${this.ownIds} ids of ${req.table} in ${batches.length} batches`,
+      `fetching ${this.ownIds} ids of ${req.table} in ${this.batchesTotal} batches`,
     );
+  }
+
+  /**
+   * Waits for the feed's next window (one call at a time, shared by the workers); `fed` is set
+   * once there is nothing more. A window that cannot be read (its cache lookup failed) ends the feed:
+   * the job ends FAILED or PARTIAL with that error, and what it fetched so far stays cached.
+   */
+  private refill(): Promise<void> {
+    if (this.fed || !this.feed) return Promise.resolve();
+    this.refilling ??= this.feed
+      .more()
+      .then(
+        (more) => {
+          if (more === undefined) this.fed = true;
+          else for (const b of more) this.batches.push(b);
+        },
+        (e: unknown) => {
+          this.fed = true;
+          this.feedError = e;
+        },
+      )
+      .then(() => {
+        this.refilling = undefined;
+        if (this.fed) {
+          this.batchesTotal = this.batches.length;
+          this.ownIds = this.batches.reduce((n, b) => n + b.batch.ids.length, 0);
+        }
+      });
+    return this.refilling;
   }
 
   /** Never rejects; every claim of the job is released by the time it settles. */
@@ -57,8 +105,15 @@ export class JobRun {
       // Streaming: batch k+1 is fetched while batch k is written, but a worker never has more
       // than one write pending, so a full write buffer slows the fetching down (backpressure).
       let writing: Promise<void> = Promise.resolve();
-      while (next < this.batches.length) {
+      for (;;) {
+        if (next >= this.batches.length) {
+          if (this.fed) break;
+          await this.refill();
+          continue;
+        }
         const index = next++;
+        // The next window is looked up and claimed while this batch is fetched.
+        if (next >= this.batches.length) void this.refill();
         const claimed = this.batches[index]!;
         let fetched: FetchedBatch;
         try {
@@ -86,7 +141,7 @@ export class JobRun {
       }
       await writing;
     };
-    const concurrency = Math.max(1, Math.min(this.req.policy.concurrency, this.batches.length));
+    const concurrency = Math.max(1, Math.min(this.req.policy.concurrency, this.batchesTotal));
     try {
       await Promise.all(Array.from({ length: concurrency }, worker));
     } finally {
@@ -95,13 +150,26 @@ export class JobRun {
         if (!this.settled.has(b)) this.inFlight.release(this.req.table, b.batch.ids, b.flight);
     }
     const failed = this.failedIds.length;
-    const status: JobStatus = failed === 0 ? 'SUCCEEDED' : failed === this.ownIds ? 'FAILED' : 'PARTIAL';
+    const status: JobStatus =
+      this.feedError !== undefined
+        ? this.rowsFetched === 0 && this.notFoundCount === 0
+          ? 'FAILED'
+          : 'PARTIAL'
+        : failed === 0
+          ? 'SUCCEEDED'
+          : failed === this.ownIds
+            ? 'FAILED'
+            : 'PARTIAL';
     this.emit(status, this.summary(), true);
     return this.failures;
   }
 
   private summary(): string {
     const parts: string[] = [];
+    if (this.feedError !== undefined) {
+      const reason = this.feedError instanceof Error ? this.feedError.message : String(this.feedError);
+      parts.push(`stopped after ${this.batchesDone} batches: the cache could not be read (${reason})`);
+    }
     if (this.failedIds.length > 0) {
       const firstError = this.failures.values().next().value;
       parts.push(`${this.failedIds.length} ids failed: ${firstError?.message ?? ''}`);
@@ -140,8 +208,8 @@ export class JobRun {
     this.spans.delete(claimed);
     this.settled.add(claimed);
     this.batchesDone++;
-    if (this.batchesDone < this.batches.length)
-      this.emit('RUNNING', `${this.batchesDone} of ${this.batches.length} batches done`);
+    if (this.batchesDone < this.batchesTotal)
+      this.emit('RUNNING', `${this.batchesDone} of ${this.batchesTotal} batches done`);
   }
 
   /** Fails `batch`: the claimed batch itself, or a part of it that isolation could not fetch. */
@@ -206,7 +274,7 @@ export class JobRun {
 
   private emit(status: JobStatus, message: string, final = false): FetchProgress {
     const elapsedMs = Date.now() - this.started;
-    const total = this.batches.length;
+    const total = this.batchesTotal;
     const etaMs =
       status !== 'RUNNING'
         ? 0

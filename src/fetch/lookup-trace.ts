@@ -4,9 +4,10 @@
  */
 import { trace } from '@opentelemetry/api';
 
+/** What a lookup found lacking: counts (a survey of windows) or the IDs themselves. */
 interface LookupLike {
-  missing: ReadonlyMap<string, unknown>;
-  notFound: readonly string[];
+  missing: ReadonlyMap<string, unknown> | number;
+  notFound: readonly string[] | number;
 }
 
 export async function traceLookup<T extends LookupLike>(
@@ -19,8 +20,14 @@ export async function traceLookup<T extends LookupLike>(
     span.setAttribute('cachegate.ids', ids);
     try {
       const res = await lookup();
-      span.setAttribute('cachegate.missing', res.missing.size);
-      span.setAttribute('cachegate.not_found', res.notFound.length);
+      span.setAttribute(
+        'cachegate.missing',
+        typeof res.missing === 'number' ? res.missing : res.missing.size,
+      );
+      span.setAttribute(
+        'cachegate.not_found',
+        typeof res.notFound === 'number' ? res.notFound : res.notFound.length,
+      );
       return res;
     } finally {
       span.end();

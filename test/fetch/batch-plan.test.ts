@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { batchSize, planBatches } from '../../src/fetch/batch-plan.js';
+import {
+  batchSize,
+  cutBatches,
+  type PlannedBatch,
+  planBatches,
+  plannedBatchCount,
+} from '../../src/fetch/batch-plan.js';
 
 function missingOf(n: number, columns: string[] = ['a']): Map<string, string[]> {
   const m = new Map<string, string[]>();
@@ -50,5 +56,43 @@ describe('planBatches', () => {
       { ids: ['1', '3'], columns: ['title', 'year'] },
       { ids: ['2'], columns: ['year'] },
     ]);
+  });
+});
+
+describe('cutBatches (a large request, window by window)', () => {
+  it('makes exactly the batches planBatches makes of the whole, whatever the windows', () => {
+    // Two column sets, interleaved, so every window leaves a remainder in both groups.
+    const all = new Map<string, string[]>();
+    const a = ['title'];
+    const b = ['year', 'title'];
+    for (let i = 0; i < 25_013; i++) all.set(String(i), i % 3 === 0 ? b : a);
+    const whole = planBatches(all);
+    const size = batchSize(all.size);
+    for (const window of [1_000, 7_777, 10_000]) {
+      const ids = [...all.keys()];
+      const cut: PlannedBatch[] = [];
+      let carry = new Map<string, readonly string[]>();
+      for (let at = 0; at < ids.length; at += window) {
+        for (const id of ids.slice(at, at + window)) carry.set(id, all.get(id)!);
+        const last = at + window >= ids.length;
+        const step = cutBatches(carry, size, last);
+        cut.push(...step.batches);
+        carry = step.rest;
+      }
+      expect(carry.size).toBe(0);
+      expect(cut).toHaveLength(whole.length);
+      expect(cut.length).toBe(
+        plannedBatchCount(
+          new Map([
+            ['a', 16_675],
+            ['b', 8_338],
+          ]),
+          size,
+        ),
+      );
+      const sizes = (bs: PlannedBatch[]) => bs.map((x) => `${x.columns.join(',')}:${x.ids.length}`).sort();
+      expect(sizes(cut)).toEqual(sizes(whole));
+      expect(new Set(cut.flatMap((x) => x.ids)).size).toBe(all.size);
+    }
   });
 });

@@ -2,10 +2,16 @@
  * The coordinator's interleavings, one named test each. Upstream calls and store writes are held
  * by deferreds, so every ordering is forced, never waited for with a sleep.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { BatchConfig } from '../../src/config/types.js';
 import type { FetchProgress } from '../../src/engine/types.js';
-import { Coordinator, type FetchedBatch, type FetchRequest } from '../../src/fetch/coordinator.js';
+import { batchSize } from '../../src/fetch/batch-plan.js';
+import {
+  Coordinator,
+  type FetchedBatch,
+  type FetchRequest,
+  type MissingWindows,
+} from '../../src/fetch/coordinator.js';
 import { Jobs } from '../../src/fetch/jobs.js';
 import { InFlight } from '../../src/fetch/single-flight.js';
 import type { Fetcher } from '../../src/sources/types.js';
@@ -359,5 +365,110 @@ describe('Coordinator', () => {
       failedIds: [],
     });
     expect(events.at(-1)?.message).toMatch(/150 of 150 ids do not exist upstream/);
+  });
+
+  describe('a large request, a window at a time', () => {
+    /** Windows over `ids`, all missing, as engine/windows.ts makes them after its first pass. */
+    function windowsOf(ids: readonly string[], window: number): MissingWindows & { reads: () => number } {
+      let at = 0;
+      let reads = 0;
+      return {
+        count: ids.length,
+        size: batchSize(ids.length),
+        plannedBatches: Math.ceil(ids.length / batchSize(ids.length)),
+        async next() {
+          if (at >= ids.length) return undefined;
+          reads++;
+          const slice = ids.slice(at, at + window);
+          at += window;
+          return missing(slice);
+        },
+        reads: () => reads,
+      };
+    }
+
+    it('fetches the same batches as one plan, holding claims for about one window only', async () => {
+      const { jobs, inFlight, request } = setup();
+      const rec = recordingFetcher(movieRow);
+      const held: number[] = [];
+      const fetcher: Fetcher = (ids, columns, ctx) => {
+        held.push(inFlight.size);
+        return rec.fetch(ids, columns, ctx);
+      };
+      const events: FetchProgress[] = [];
+      jobs.subscribe((e) => events.push(e));
+      const ids = range(1, 30_017);
+      const windows = windowsOf(ids, 2_000);
+      const store = heldStore({ held: false });
+      const { first, done } = request({ missing: windows, fetcher, write: store.write });
+      expect(first).toMatchObject({ status: 'RUNNING', batchesTotal: 100, batchesDone: 0, totalIds: 30_017 });
+      const outcome = await done;
+      expect(outcome.failures.size).toBe(0);
+      // 100 batches of 301 (the last 218), as planBatches makes of the whole 30,017.
+      expect(rec.calls.map((c) => c.ids.length)).toEqual([...Array(99).fill(301), 218]);
+      expect(new Set(rec.calls.flatMap((c) => c.ids)).size).toBe(30_017);
+      expect(windows.reads()).toBe(16);
+      // Claims: at most this window and the next one looked up ahead, plus a carried remainder.
+      expect(Math.max(...held)).toBeLessThanOrEqual(2 * 2_000 + 301);
+      expect(inFlight.size).toBe(0);
+      const mine = events.filter((e) => e.jobId === first?.jobId);
+      expect(mine.every((e) => e.batchesTotal === 100)).toBe(true);
+      expect(mine.at(-1)).toMatchObject({ status: 'SUCCEEDED', batchesDone: 100, rowsFetched: 30_017 });
+    });
+
+    it('ids another request is fetching are awaited, not fetched twice; the batch count shrinks', async () => {
+      const { request } = setup();
+      const other = heldFetcher();
+      const store = heldStore({ held: false });
+      // Another request holds ids 4,001-4,100 (one batch, in the third window) until we open it.
+      const theirs = request({
+        missing: missing(range(4_001, 4_100)),
+        fetcher: other.fetch,
+        write: store.write,
+      });
+      await other.arrived(0);
+      const rec = recordingFetcher(movieRow);
+      const ours = request({
+        missing: windowsOf(range(1, 10_000), 2_000),
+        fetcher: rec.fetch,
+        write: store.write,
+      });
+      const finished = watch(ours.done);
+      await vi.waitFor(() => expect(rec.calls.reduce((n, c) => n + c.ids.length, 0)).toBe(9_900));
+      expect(finished.settled()).toBe(false);
+      other.open(0);
+      await theirs.done;
+      const outcome = await ours.done;
+      expect(outcome.failures.size).toBe(0);
+      const fetched = rec.calls.flatMap((c) => c.ids);
+      expect(fetched.some((id) => Number(id) >= 4_001 && Number(id) <= 4_100)).toBe(false);
+      expect(new Set(fetched).size).toBe(9_900);
+      expect(rec.calls.every((c) => c.ids.length <= 100)).toBe(true);
+    });
+
+    it('a window whose lookup fails ends the job PARTIAL with that error, keeping what it fetched', async () => {
+      const { jobs, inFlight, request } = setup();
+      const rec = recordingFetcher(movieRow);
+      const events: FetchProgress[] = [];
+      jobs.subscribe((e) => events.push(e));
+      const inner = windowsOf(range(1, 5_000), 1_000);
+      let reads = 0;
+      const windows: MissingWindows = {
+        ...inner,
+        next: () => (++reads === 3 ? Promise.reject(new Error('disk gone')) : inner.next()),
+      };
+      const store = heldStore({ held: false });
+      const { first, done } = request({ missing: windows, fetcher: rec.fetch, write: store.write });
+      await done;
+      expect(inFlight.size).toBe(0);
+      const last = events.filter((e) => e.jobId === first?.jobId).at(-1);
+      expect(last).toMatchObject({
+        status: 'PARTIAL',
+        rowsFetched: 2_000,
+        batchesDone: 20,
+        batchesTotal: 20,
+      });
+      expect(last?.message).toMatch(/the cache could not be read \(disk gone\)/);
+    });
   });
 });
