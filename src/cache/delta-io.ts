@@ -4,7 +4,7 @@
  * tombstone stamps). Read back into an Overlay, they merge with the base by the newest stamp.
  */
 import pl from 'nodejs-polars';
-import { readValues, toSeries } from './column-types.js';
+import { dtypeOf, type LogicalType, readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
 import { type Overlay, type OverlayRow, own } from './overlay.js';
 import { encodeParquet, readPartFile } from './part-io.js';
@@ -16,37 +16,54 @@ export const DEL_COL = '_cg_del';
 export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): pl.DataFrame {
   const columns = new Set<string>();
   for (const r of rows.values()) for (const c in r.at) columns.add(c);
-  const ids: string[] = [];
-  const values = new Map<string, unknown[]>();
-  const stamps = new Map<string, Array<number | null>>();
+  const n = rows.size;
+  const ids: string[] = new Array(n);
+  // Numbers go to polars as typed arrays (one copy, not one call per cell), NaN standing for
+  // null: no stored number is NaN (the store refuses it), and fillNan(null) restores the nulls.
+  const numeric = (c: string): boolean => NUMERIC.has(typeOf(schema, c) ?? 'string');
+  const values = new Map<string, unknown[] | Float64Array>();
+  const stamps = new Map<string, Float64Array>();
   for (const c of columns) {
-    values.set(c, []);
-    stamps.set(c, []);
+    values.set(c, numeric(c) ? new Float64Array(n) : new Array<unknown>(n));
+    stamps.set(c, new Float64Array(n));
   }
-  const ok: Array<number | null> = [];
-  const nf: Array<number | null> = [];
-  const del: Array<number | null> = [];
+  const ok = new Float64Array(n);
+  const nf = new Float64Array(n);
+  const del = new Float64Array(n);
+  let i = 0;
   for (const [id, r] of rows) {
-    ids.push(id);
+    ids[i] = id;
     for (const c of columns) {
       const at = own(r.at, c);
-      values.get(c)!.push(at === undefined ? null : (own(r.values, c) ?? null));
-      stamps.get(c)!.push(at ?? null);
+      const v = at === undefined ? null : (own(r.values, c) ?? null);
+      const into = values.get(c)!;
+      if (into instanceof Float64Array) into[i] = v === null ? Number.NaN : (v as number);
+      else into[i] = v;
+      stamps.get(c)![i] = at ?? Number.NaN;
     }
-    ok.push(r.ok ?? null);
-    nf.push(r.nf ?? null);
-    del.push(r.del ?? null);
+    ok[i] = r.ok ?? Number.NaN;
+    nf[i] = r.nf ?? Number.NaN;
+    del[i] = r.del ?? Number.NaN;
+    i++;
   }
   const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
-  for (const c of columns) series.push(toSeries(c, typeOf(schema, c) ?? 'string', values.get(c)!));
-  for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!, pl.Float64));
-  series.push(
-    pl.Series(OK_COL, ok, pl.Float64),
-    pl.Series(NF_COL, nf, pl.Float64),
-    pl.Series(DEL_COL, del, pl.Float64),
-  );
-  return pl.DataFrame(series);
+  const nanIsNull: pl.Expr[] = [];
+  for (const c of columns) {
+    const v = values.get(c)!;
+    const type = typeOf(schema, c) ?? 'string';
+    if (v instanceof Float64Array) {
+      series.push(pl.Series(c, v));
+      nanIsNull.push(pl.col(c).fillNan(null).cast(dtypeOf(type)));
+    } else series.push(toSeries(c, type, v));
+  }
+  for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!));
+  series.push(pl.Series(OK_COL, ok), pl.Series(NF_COL, nf), pl.Series(DEL_COL, del));
+  for (const c of [...[...columns].map(tsCol), OK_COL, NF_COL, DEL_COL]) nanIsNull.push(pl.col(c).fillNan(null));
+  return pl.DataFrame(series).withColumns(...nanIsNull);
 }
+
+/** Logical types whose cells are JS numbers, sent to polars as one Float64Array. */
+const NUMERIC: ReadonlySet<LogicalType> = new Set(['int', 'float']);
 
 export function encodeDelta(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): Buffer {
   return encodeParquet(deltaFrame(rows, schema));
