@@ -13,53 +13,80 @@ export const OK_COL = '_cg_ok';
 export const NF_COL = '_cg_nf';
 export const DEL_COL = '_cg_del';
 
-export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): pl.DataFrame {
-  const columns = new Set<string>();
-  for (const r of rows.values()) for (const c in r.at) columns.add(c);
+/** One column of a flush: its values (a Float64Array for numbers) and fetch stamps. */
+interface DeltaColumn {
+  name: string;
+  type: LogicalType;
+  values: unknown[] | Float64Array;
+  stamps: Float64Array;
+}
+
+/**
+ * A flush's rows as plain columns: what polars builds the delta frame from, in this thread or
+ * in the encoder worker (delta-encoder.ts), to which they travel by structured clone. Numbers go
+ * as typed arrays (one copy, not one native call per cell), NaN standing for null: no stored
+ * number is NaN (the store refuses it), and `deltaFrameOf` restores the nulls.
+ */
+export interface DeltaColumns {
+  ids: string[];
+  columns: DeltaColumn[];
+  ok: Float64Array;
+  nf: Float64Array;
+  del: Float64Array;
+}
+
+export function deltaColumns(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): DeltaColumns {
+  const names = new Set<string>();
+  for (const r of rows.values()) for (const c in r.at) names.add(c);
   const n = rows.size;
-  const ids: string[] = new Array(n);
-  // Numbers go to polars as typed arrays (one copy, not one call per cell), NaN standing for
-  // null: no stored number is NaN (the store refuses it), and fillNan(null) restores the nulls.
-  const numeric = (c: string): boolean => NUMERIC.has(typeOf(schema, c) ?? 'string');
-  const values = new Map<string, unknown[] | Float64Array>();
-  const stamps = new Map<string, Float64Array>();
-  for (const c of columns) {
-    values.set(c, numeric(c) ? new Float64Array(n) : new Array<unknown>(n));
-    stamps.set(c, new Float64Array(n));
-  }
-  const ok = new Float64Array(n);
-  const nf = new Float64Array(n);
-  const del = new Float64Array(n);
+  const columns: DeltaColumn[] = [...names].map((name) => {
+    const type = typeOf(schema, name) ?? 'string';
+    const values = NUMERIC.has(type) ? new Float64Array(n) : new Array<unknown>(n);
+    return { name, type, values, stamps: new Float64Array(n) };
+  });
+  const out: DeltaColumns = {
+    ids: new Array<string>(n),
+    columns,
+    ok: new Float64Array(n),
+    nf: new Float64Array(n),
+    del: new Float64Array(n),
+  };
   let i = 0;
   for (const [id, r] of rows) {
-    ids[i] = id;
-    for (const c of columns) {
-      const at = own(r.at, c);
-      const v = at === undefined ? null : (own(r.values, c) ?? null);
-      const into = values.get(c)!;
-      if (into instanceof Float64Array) into[i] = v === null ? Number.NaN : (v as number);
-      else into[i] = v;
-      stamps.get(c)![i] = at ?? Number.NaN;
+    out.ids[i] = id;
+    for (const col of columns) {
+      const at = own(r.at, col.name);
+      const v = at === undefined ? null : (own(r.values, col.name) ?? null);
+      if (col.values instanceof Float64Array) col.values[i] = v === null ? Number.NaN : (v as number);
+      else col.values[i] = v;
+      col.stamps[i] = at ?? Number.NaN;
     }
-    ok[i] = r.ok ?? Number.NaN;
-    nf[i] = r.nf ?? Number.NaN;
-    del[i] = r.del ?? Number.NaN;
+    out.ok[i] = r.ok ?? Number.NaN;
+    out.nf[i] = r.nf ?? Number.NaN;
+    out.del[i] = r.del ?? Number.NaN;
     i++;
   }
-  const series: pl.Series[] = [pl.Series('id', ids, pl.String)];
+  return out;
+}
+
+export function deltaFrameOf(d: DeltaColumns): pl.DataFrame {
+  const series: pl.Series[] = [pl.Series('id', d.ids, pl.String)];
   const nanIsNull: pl.Expr[] = [];
-  for (const c of columns) {
-    const v = values.get(c)!;
-    const type = typeOf(schema, c) ?? 'string';
-    if (v instanceof Float64Array) {
-      series.push(pl.Series(c, v));
-      nanIsNull.push(pl.col(c).fillNan(null).cast(dtypeOf(type)));
-    } else series.push(toSeries(c, type, v));
+  for (const { name, type, values } of d.columns) {
+    if (values instanceof Float64Array) {
+      series.push(pl.Series(name, values));
+      nanIsNull.push(pl.col(name).fillNan(null).cast(dtypeOf(type)));
+    } else series.push(toSeries(name, type, values));
   }
-  for (const c of columns) series.push(pl.Series(tsCol(c), stamps.get(c)!));
-  series.push(pl.Series(OK_COL, ok), pl.Series(NF_COL, nf), pl.Series(DEL_COL, del));
-  for (const c of [...[...columns].map(tsCol), OK_COL, NF_COL, DEL_COL]) nanIsNull.push(pl.col(c).fillNan(null));
+  for (const { name, stamps } of d.columns) series.push(pl.Series(tsCol(name), stamps));
+  series.push(pl.Series(OK_COL, d.ok), pl.Series(NF_COL, d.nf), pl.Series(DEL_COL, d.del));
+  for (const c of [...d.columns.map((x) => tsCol(x.name)), OK_COL, NF_COL, DEL_COL])
+    nanIsNull.push(pl.col(c).fillNan(null));
   return pl.DataFrame(series).withColumns(...nanIsNull);
+}
+
+export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): pl.DataFrame {
+  return deltaFrameOf(deltaColumns(rows, schema));
 }
 
 /** Logical types whose cells are JS numbers, sent to polars as one Float64Array. */

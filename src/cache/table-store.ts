@@ -12,8 +12,8 @@ import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn, type LogicalType } from './column-types.js';
 import { type CommitOptions, commitVersion } from './commit.js';
 import { type CompactContext, compactTable, mergeDeltas } from './compaction.js';
+import { encodeDeltaOffThread } from './delta-encoder.js';
 import { DeltaIndex } from './delta-index.js';
-import { encodeDelta } from './delta-io.js';
 import { alignToSchema, partColumns, type TableSchema, typeOf } from './frames.js';
 import { SlotIndex, slotName } from './hash.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
@@ -301,7 +301,7 @@ export class TableStore {
     const change = this.pending.snapshot();
     let failed = false;
     try {
-      const data = encodeDelta(rows.rows, { ...this.m.schema, ...change.types });
+      const data = await encodeDeltaOffThread(rows.rows, { ...this.m.schema, ...change.types });
       const file = newPartName('delta');
       await mkdir(this.dir, { recursive: true });
       await writePartFile(this.dir, file, data);

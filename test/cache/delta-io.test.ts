@@ -5,8 +5,10 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { dtypeOf } from '../../src/cache/column-types.js';
+import { deltaEncoderMode, encodeDeltaOffThread } from '../../src/cache/delta-encoder.js';
 import { deltaFrame, encodeDelta, readDelta } from '../../src/cache/delta-io.js';
 import type { TableSchema } from '../../src/cache/frames.js';
 import { Overlay, type OverlayRow } from '../../src/cache/overlay.js';
@@ -57,5 +59,28 @@ describe('delta files', () => {
     const back = new Overlay();
     await readDelta(dir, 'd.parquet', schema, back);
     expect(Object.fromEntries(back.rows)).toEqual(Object.fromEntries(rows));
+  });
+});
+
+describe('the delta encoder', () => {
+  it('encodes in its worker thread the same file as this thread does, and several at once', async () => {
+    const rows = (from: number) =>
+      new Map<string, OverlayRow>(
+        Array.from({ length: 2_000 }, (_, i): [string, OverlayRow] => [
+          String(from + i),
+          {
+            values: { title: `T${from + i}`, year: i % 3 === 0 ? null : i },
+            at: { title: 5, year: 5 },
+            ok: 5,
+          },
+        ]),
+      );
+    const s: TableSchema = { title: 'string', year: 'int' };
+    const all = await Promise.all([0, 2_000, 4_000].map((from) => encodeDeltaOffThread(rows(from), s)));
+    expect(deltaEncoderMode()).toBe('worker');
+    for (const [k, from] of [0, 2_000, 4_000].entries()) {
+      const there = pl.readParquet(all[k]!);
+      expect(there.frameEqual(deltaFrame(rows(from), s), true)).toBe(true);
+    }
   });
 });
