@@ -6,6 +6,8 @@
  * encode does (DESIGN §2: a pending flush keeps the process alive). Where the worker cannot run,
  * the encoding falls back to this thread.
  */
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { deltaColumns, deltaFrameOf } from './delta-io.js';
 import type { EncodeReply, EncodeRequest } from './delta-worker.js';
@@ -34,13 +36,16 @@ function startWorker(): Worker | undefined {
   const entry = new URL(fromSource ? './delta-worker.ts' : './delta-worker.js', import.meta.url);
   let w: Worker;
   try {
-    w = fromSource
-      ? new Worker(
-          `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })
-             .catch((e) => { console.error(e); process.exit(1); });`,
-          { eval: true },
-        )
-      : new Worker(entry);
+    if (fromSource) {
+      // Resolved from here: the process may run in any folder (the CLI tests run in a temp one).
+      // `require.resolve` finds the CommonJS build; the ESM loader is registered by the .mjs one.
+      const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+      const tsx = pathToFileURL(api).href;
+      const boot = `import(${JSON.stringify(tsx)})
+        .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })
+        .catch(() => process.exit(1));`;
+      w = new Worker(boot, { eval: true });
+    } else w = new Worker(entry);
   } catch {
     unavailable = true;
     return undefined;
@@ -57,7 +62,13 @@ function startWorker(): Worker | undefined {
   });
   const fail = (e: Error): void => {
     if (worker === w) worker = undefined;
-    if (!answered) unavailable = true;
+    if (!answered && !unavailable) {
+      unavailable = true;
+      process.emitWarning(
+        `cachegate: the delta encoder worker could not start (${e.message}); delta files are encoded on the main thread`,
+        { code: 'CACHEGATE_DELTA_WORKER' },
+      );
+    }
     for (const p of pending.values()) p.reject(e);
     pending.clear();
   };
