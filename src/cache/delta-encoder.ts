@@ -39,7 +39,9 @@ function startWorker(): Worker | undefined {
     if (fromSource) {
       // Resolved from here: the process may run in any folder (the CLI tests run in a temp one).
       // `require.resolve` finds the CommonJS build; the ESM loader is registered by the .mjs one.
-      const api = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+      const api = createRequire(import.meta.url)
+        .resolve('tsx/esm/api')
+        .replace(/\.cjs$/, '.mjs');
       const tsx = pathToFileURL(api).href;
       const boot = `import(${JSON.stringify(tsx)})
         .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })

@@ -90,6 +90,18 @@ export const corsSchema = z.strictObject({ origins: z.array(origin) });
 export const accessKeys = {
   auth: authSchema.optional(),
   cors: corsSchema.optional(),
+  /** Host names a server without auth answers besides IP addresses and localhost (DNS rebinding). */
+  allowedHosts: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .regex(
+          /^(\*|[A-Za-z0-9.-]+)$/,
+          'expected a host name such as "cache.internal" (no scheme or port), or "*"',
+        ),
+    )
+    .optional(),
   /** Each defaults to on, except with NODE_ENV=production (see `server/production.ts`). */
   graphiql: z.boolean().optional(),
   introspection: z.boolean().optional(),

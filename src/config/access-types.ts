@@ -36,6 +36,11 @@ export interface AccessConfig {
   auth?: AuthConfig | undefined;
   /** Default: no cross-origin browser access. */
   cors?: CorsConfig | undefined;
+  /**
+   * Without `auth`, the Host names answered besides IP addresses and localhost (`*`: any); other
+   * names get 403, so a DNS-rebinding page cannot reach the server. Ignored with `auth`.
+   */
+  allowedHosts?: string[] | undefined;
   /** GraphiQL page; default on, off with NODE_ENV=production. */
   graphiql?: boolean | undefined;
   /** Schema introspection; default on, off with NODE_ENV=production. */

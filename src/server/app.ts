@@ -16,6 +16,7 @@ import { ConfigError } from '../errors.js';
 import { buildSchema, planSchema } from '../schema/index.js';
 import { createAuthenticator } from './auth/authenticate.js';
 import { guardRootFields } from './auth/guard-fields.js';
+import { createHostPolicy } from './auth/hosts.js';
 import { assertSafeBind } from './auth/loopback.js';
 import { createOriginPolicy } from './auth/origins.js';
 import type { Principal } from './auth/principal.js';
@@ -32,6 +33,7 @@ import { useErrorMapping } from './plugins/use-error-mapping.js';
 import { useGraphiQLGzip } from './plugins/use-graphiql-gzip.js';
 import { useHealth } from './plugins/use-health.js';
 import { useHideSuggestions } from './plugins/use-hide-suggestions.js';
+import { useHostCheck } from './plugins/use-host-check.js';
 import { useJobsPage } from './plugins/use-jobs-page.js';
 import { useLimits } from './plugins/use-limits.js';
 import { useListLimit } from './plugins/use-list-limit.js';
@@ -154,6 +156,7 @@ export function buildApp(options: AppOptions): App {
     guardRootFields(schema, new Set(tableFields));
   }
   const origins = createOriginPolicy(config.cors);
+  const hosts = createHostPolicy({ hasAuth: authenticator !== undefined, allowedHosts: config.allowedHosts });
   const exposure = exposureOf(config, options.env);
   const metrics = createMetrics(cache);
   const bridge = createProgressBridge(cache.jobs, options.redisUrl);
@@ -205,6 +208,7 @@ export function buildApp(options: AppOptions): App {
     },
     plugins: [
       useRequestLog(logger),
+      useHostCheck(hosts),
       useCsrf('/graphql'),
       ...(authenticator === undefined ? [] : [useAuth(authenticator, logger)]),
       ...(exposure.introspection ? [] : [useDisableIntrospection()]),
@@ -250,7 +254,12 @@ export function buildApp(options: AppOptions): App {
       ws = attachGraphQLWs(
         http,
         yoga,
-        { authenticator, origins, onRefused: (reason) => logger.warn({ reason }, 'websocket refused') },
+        {
+          authenticator,
+          origins,
+          hosts,
+          onRefused: (reason) => logger.warn({ reason }, 'websocket refused'),
+        },
         limits,
         logger,
       );

@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { DEFAULT_LIMITS } from '../config/types.js';
 import type { Authenticator } from './auth/authenticate.js';
+import type { HostPolicy } from './auth/hosts.js';
 import type { OriginPolicy } from './auth/origins.js';
 import { OPEN_PRINCIPAL, type Principal } from './auth/principal.js';
 import {
@@ -32,6 +33,8 @@ export interface WsAccess {
   authenticator?: Authenticator | undefined;
   /** Refuses upgrades from browser pages of origins not allowed (`cors.origins`). */
   origins: OriginPolicy;
+  /** Refuses upgrades whose Host is not allowed (DNS rebinding, see auth/hosts.ts). */
+  hosts?: HostPolicy | undefined;
   onRefused?: (reason: string) => void;
 }
 
@@ -64,6 +67,11 @@ export function attachGraphQLWs(
     // network position, so the upgrade itself checks Origin, then the socket cap.
     verifyClient: (info, done) => {
       const { req } = info;
+      const hostRefusal = access?.hosts?.refusal(req.headers.host);
+      if (hostRefusal !== undefined) {
+        access?.onRefused?.(hostRefusal);
+        return done(false, 403, 'Host not allowed: add it to allowedHosts');
+      }
       if (access !== undefined && !access.origins.allowsUpgrade(req.headers.origin, req.headers.host)) {
         access.onRefused?.(`origin ${JSON.stringify(req.headers.origin)} not allowed`);
         return done(false, 403, 'Origin not allowed: add it to cors.origins');
