@@ -31,9 +31,9 @@ import {
 
 const PG_TABLE = 'cachegate_bench_movies';
 /**
- * The ID is text: the postgres source compares `id::text = ANY($1::text[])`, which on an integer
- * key cannot use the index, so every batch would scan the whole table (measured: 148 ms per
- * batch of 1,000 at 300,000 rows) and the bench would time PostgreSQL, not the store.
+ * The ID is text, compared as text by both the source and the direct-pg baseline. (An integer
+ * or uuid key is compared in its own type since 2026-11-25, so it uses the index too; before,
+ * `id::text = ANY(…)` scanned the whole table: 148 ms per batch of 1,000 at 300,000 rows.)
  */
 const SELECT = `SELECT id::text AS id, title, year, rating, country, votes, active, details FROM ${PG_TABLE}`;
 

@@ -46,21 +46,63 @@ export function quoteIdent(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
-/** `SELECT id, cols FROM schema.table WHERE id::text = ANY($1)`; text comparison lets int and uuid IDs match. */
+/**
+ * How the ID column is compared with the IDs (always text in the cache). An integer or uuid key
+ * is compared in its own type, so the upstream's index serves the lookup: `id::text = ANY(…)`
+ * cannot use it, and scanned a 300,000-row table for every batch (148 ms per 1,000 IDs). Only
+ * IDs in the key's canonical text are sent (`7`, not `007` or `+7`), so an ID matches exactly
+ * the row whose key reads back as it, as with the text comparison; others cannot exist.
+ */
+export type KeyKind = 'text' | 'int' | 'uuid';
+
+const INT_TYPES: Readonly<Record<string, true>> = { int2: true, int4: true, int8: true };
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const CANONICAL_INT = /^(0|-?[1-9]\d{0,18})$/;
+const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export function keyKindOf(udtName: string | undefined): KeyKind {
+  if (udtName === undefined) return 'text';
+  if (INT_TYPES[udtName]) return 'int';
+  return udtName === 'uuid' ? 'uuid' : 'text';
+}
+
+/** The IDs a key of this kind can hold, in its canonical text (see `KeyKind`). */
+export function keyIds(ids: readonly string[], kind: KeyKind): string[] {
+  if (kind === 'int') {
+    return ids.filter((id) => {
+      if (!CANONICAL_INT.test(id)) return false;
+      const n = BigInt(id);
+      return n >= INT64_MIN && n <= INT64_MAX;
+    });
+  }
+  if (kind === 'uuid') return ids.filter((id) => CANONICAL_UUID.test(id));
+  return [...ids];
+}
+
+/** `SELECT id, cols FROM schema.table WHERE id = ANY($1)`, the IDs cast to the key's kind. */
 export function buildSelect(
   schema: string,
   table: string,
   idColumn: string,
   columns: readonly string[],
+  key: KeyKind = 'text',
 ): string {
   const id = quoteIdent(idColumn);
   const cols = columns.map((c) => `, ${quoteIdent(c)}`).join('');
-  return `SELECT ${id} AS "id"${cols} FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE ${id}::text = ANY($1::text[])`;
+  const where =
+    key === 'int'
+      ? `${id} = ANY($1::int8[])`
+      : key === 'uuid'
+        ? `${id} = ANY($1::uuid[])`
+        : `${id}::text = ANY($1::text[])`;
+  return `SELECT ${id} AS "id"${cols} FROM ${quoteIdent(schema)}.${quoteIdent(table)} WHERE ${where}`;
 }
 
 interface TableInfo {
   schema: string;
   columns: string[];
+  key: KeyKind;
 }
 
 export function createSqlSource(opts: SqlSourceOptions): Source {
@@ -79,10 +121,10 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
     if (opts.query !== undefined) {
       // An empty ID array returns no rows but still describes the result columns.
       const r = await run(opts.query, [[]]);
-      return { schema: '', columns: (r.fields ?? []).map((f) => f.name) };
+      return { schema: '', columns: (r.fields ?? []).map((f) => f.name), key: 'text' };
     }
     const r = await run(
-      `SELECT table_schema AS s, column_name AS c FROM information_schema.columns
+      `SELECT table_schema AS s, column_name AS c, udt_name AS t FROM information_schema.columns
        WHERE table_schema = coalesce($1::text, current_schema()) AND table_name = $2 ORDER BY ordinal_position`,
       [opts.schema ?? null, opts.table],
     );
@@ -94,7 +136,12 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
         { table: tableName },
       );
     }
-    return { schema: String(first['s']), columns: r.rows.map((row) => String(row['c'])) };
+    const key = r.rows.find((row) => row['c'] === idColumn)?.['t'];
+    return {
+      schema: String(first['s']),
+      columns: r.rows.map((row) => String(row['c'])),
+      key: keyKindOf(key === undefined ? undefined : String(key)),
+    };
   };
 
   const tableInfo = (refresh = false): Promise<TableInfo> => {
@@ -126,7 +173,9 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
       const idKey = r.fields?.some((f) => f.name === 'id') === false ? idColumn : 'id';
       return toRows(r, idKey, wanted);
     }
-    const r = await run(buildSelect(meta.schema, opts.table, idColumn, wanted), [ids], ctx.signal);
+    const keys = keyIds(ids, meta.key);
+    if (keys.length === 0) return [];
+    const r = await run(buildSelect(meta.schema, opts.table, idColumn, wanted, meta.key), [keys], ctx.signal);
     return toRows(r, 'id', wanted);
   };
 

@@ -6,7 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ColumnNotFoundError, UpstreamFailedError } from '../../src/errors.js';
 import { createPostgresSource } from '../../src/sources/postgres.js';
-import { buildSelect, parsePgTimestamp, quoteIdent } from '../../src/sources/sql.js';
+import { buildSelect, type KeyKind, parsePgTimestamp, quoteIdent } from '../../src/sources/sql.js';
 import type { FetchContext, SourceResult, SourceRow } from '../../src/sources/types.js';
 import { createTestDb, type TestDb } from '../helpers/pg.js';
 
@@ -31,7 +31,11 @@ beforeAll(async () => {
        '1962-10-05', 'quoted'),
       ('7', 'Seven', 1995, 8.6, null, null, null, null, null, null);
     CREATE TABLE people (id int PRIMARY KEY, name text);
-    INSERT INTO people VALUES (1, 'Ada'), (2, 'Grace');
+    INSERT INTO people VALUES (1, 'Ada'), (2, 'Grace'), (0, 'Zero'), (-5, 'Minus');
+    CREATE TABLE wide (id bigint PRIMARY KEY, name text);
+    INSERT INTO wide VALUES (9007199254740993, 'past 2^53'), (9223372036854775807, 'max');
+    CREATE TABLE things (id uuid PRIMARY KEY, name text);
+    INSERT INTO things VALUES ('0e4b6c3a-5f7d-4a8e-9c21-3b5d7f9e1a20', 'thing');
   `);
 });
 
@@ -101,6 +105,29 @@ describe(`postgres source (${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlit
     expect(out).toEqual([{ id: '2', name: 'Grace' }]);
   });
 
+  it('an int key matches only IDs in its canonical text, as the text comparison did, and never errors', async () => {
+    const src = db.source('people', { table: 'people', idColumn: 'id' });
+    const asked = ['02', '+2', '2.0', ' 2', '-0', '0', '-5', '1e0', '99999999999999999999', '-'];
+    const out = byId(await src.fetch(asked, ['name'], ctx()));
+    expect([...out.keys()].sort()).toEqual(['-5', '0']);
+    expect(rows(await src.fetch(['02', 'x'], ['name'], ctx()))).toEqual([]);
+    const wide = db.source('wide', { table: 'wide', idColumn: 'id' });
+    const big = byId(
+      await wide.fetch(['9007199254740993', '9007199254740992', '9223372036854775807'], ['name'], ctx()),
+    );
+    expect(Object.fromEntries([...big].map(([k, v]) => [k, v['name']]))).toEqual({
+      '9007199254740993': 'past 2^53',
+      '9223372036854775807': 'max',
+    });
+  });
+
+  it('a uuid key matches its canonical (lower-case) text; other text is simply not found', async () => {
+    const src = db.source('things', { table: 'things', idColumn: 'id' });
+    const id = '0e4b6c3a-5f7d-4a8e-9c21-3b5d7f9e1a20';
+    const out = rows(await src.fetch([id, id.toUpperCase(), 'not-a-uuid'], ['name'], ctx()));
+    expect(out).toEqual([{ id, name: 'thing' }]);
+  });
+
   it('reads a column whose name needs quoting', async () => {
     const src = db.source('movies', { table: 'movies', idColumn: 'code' });
     const out = rows(await src.fetch(['007'], ['odd "name'], ctx()));
@@ -157,6 +184,25 @@ describe(`postgres source (${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlit
 });
 
 describe.runIf(process.env['DATABASE_URL'])('postgres source against the server', () => {
+  it("looks an int or uuid key up through the table's index, not a scan of every row", async () => {
+    await db.exec(`CREATE TABLE indexed (id bigint PRIMARY KEY, name text);
+      INSERT INTO indexed SELECT n, 'n' || n FROM generate_series(1, 50000) AS n; ANALYZE indexed;`);
+    const client = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+    await client.connect();
+    try {
+      const plan = async (key: KeyKind): Promise<string> => {
+        const sql = buildSelect(db.schema, 'indexed', 'id', ['name'], key).replace('$1', `'{7,42,4242}'`);
+        const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`);
+        return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+      };
+      expect(await plan('int')).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
+      // What the text comparison cost: every row read and cast.
+      expect(await plan('text')).toMatch(/Seq Scan/);
+    } finally {
+      await client.end();
+    }
+  });
+
   it('cancels the running statement on the server when the signal aborts', async () => {
     // Sleeps once per ID, so describing the query (with no IDs) returns at once.
     const query = `SELECT u.id, pg_sleep(30)::text AS slept /* cg-cancel-me */ FROM unnest($1::text[]) AS u(id)`;
