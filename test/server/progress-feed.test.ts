@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import type { FetchProgress, JobRegistry, ProgressListener } from '../../src/engine/types.js';
 import { createProgressBridge } from '../../src/server/progress-feed.js';
+import { serviceAvailable } from '../helpers/services.js';
 
 function registry() {
   const listeners = new Set<ProgressListener>();
@@ -107,7 +108,7 @@ const redisUp = await (async () => {
   }
 })();
 
-describe.skipIf(!redisUp)('progress feed over Redis', () => {
+describe.runIf(serviceAvailable(`Redis at ${REDIS_URL}`, redisUp))('progress feed over Redis', () => {
   it('shows a subscriber on one replica the jobs of another', async () => {
     const a = registry();
     const b = registry();

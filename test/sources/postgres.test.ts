@@ -9,6 +9,7 @@ import { createPostgresSource } from '../../src/sources/postgres.js';
 import { buildSelect, type KeyKind, parsePgTimestamp, quoteIdent } from '../../src/sources/sql.js';
 import type { FetchContext, SourceResult, SourceRow } from '../../src/sources/types.js';
 import { createTestDb, type TestDb } from '../helpers/pg.js';
+import { serviceAvailable } from '../helpers/services.js';
 
 const ctx = (signal = new AbortController().signal): FetchContext => ({
   table: 't',
@@ -183,68 +184,71 @@ describe(`postgres source (${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlit
   });
 });
 
-describe.runIf(process.env['DATABASE_URL'])('postgres source against the server', () => {
-  it("looks an int or uuid key up through the table's index, not a scan of every row", async () => {
-    await db.exec(`CREATE TABLE indexed (id bigint PRIMARY KEY, name text);
+describe.runIf(serviceAvailable('PostgreSQL (DATABASE_URL)', process.env['DATABASE_URL'] !== undefined))(
+  'postgres source against the server',
+  () => {
+    it("looks an int or uuid key up through the table's index, not a scan of every row", async () => {
+      await db.exec(`CREATE TABLE indexed (id bigint PRIMARY KEY, name text);
       INSERT INTO indexed SELECT n, 'n' || n FROM generate_series(1, 50000) AS n; ANALYZE indexed;`);
-    const client = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
-    await client.connect();
-    try {
-      const plan = async (key: KeyKind): Promise<string> => {
-        const sql = buildSelect(db.schema, 'indexed', 'id', ['name'], key).replace('$1', `'{7,42,4242}'`);
-        const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`);
-        return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+      const client = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+      await client.connect();
+      try {
+        const plan = async (key: KeyKind): Promise<string> => {
+          const sql = buildSelect(db.schema, 'indexed', 'id', ['name'], key).replace('$1', `'{7,42,4242}'`);
+          const r = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`);
+          return r.rows.map((x) => x['QUERY PLAN']).join('\n');
+        };
+        expect(await plan('int')).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
+        // What the text comparison cost: every row read and cast.
+        expect(await plan('text')).toMatch(/Seq Scan/);
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('cancels the running statement on the server when the signal aborts', async () => {
+      // Sleeps once per ID, so describing the query (with no IDs) returns at once.
+      const query = `SELECT u.id, pg_sleep(30)::text AS slept /* cg-cancel-me */ FROM unnest($1::text[]) AS u(id)`;
+      const src = db.source('sleepy', { query, idColumn: 'id' });
+      expect(await src.columns?.()).toEqual(['id', 'slept']);
+      const ac = new AbortController();
+      const pending = src.fetch(['1'], ['slept'], ctx(ac.signal)).catch((e: unknown) => e);
+      const probe = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
+      await probe.connect();
+      const running = async (): Promise<number> => {
+        const r = await probe.query(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cg-cancel-me%' AND pid <> pg_backend_pid()`,
+        );
+        return (r.rows[0] as { n: number }).n;
       };
-      expect(await plan('int')).toMatch(/Index (Only )?Scan|Bitmap Index Scan/);
-      // What the text comparison cost: every row read and cast.
-      expect(await plan('text')).toMatch(/Seq Scan/);
-    } finally {
-      await client.end();
-    }
-  });
+      try {
+        await vi.waitFor(async () => expect(await running()).toBe(1), { timeout: 10_000 });
+        ac.abort(new Error('batch timed out'));
+        expect(await pending).toMatchObject({ code: 'UPSTREAM_FAILED' });
+        await vi.waitFor(async () => expect(await running()).toBe(0), { timeout: 10_000 });
+      } finally {
+        await probe.end();
+      }
+    });
 
-  it('cancels the running statement on the server when the signal aborts', async () => {
-    // Sleeps once per ID, so describing the query (with no IDs) returns at once.
-    const query = `SELECT u.id, pg_sleep(30)::text AS slept /* cg-cancel-me */ FROM unnest($1::text[]) AS u(id)`;
-    const src = db.source('sleepy', { query, idColumn: 'id' });
-    expect(await src.columns?.()).toEqual(['id', 'slept']);
-    const ac = new AbortController();
-    const pending = src.fetch(['1'], ['slept'], ctx(ac.signal)).catch((e: unknown) => e);
-    const probe = new pg.Client({ connectionString: process.env['DATABASE_URL'] });
-    await probe.connect();
-    const running = async (): Promise<number> => {
-      const r = await probe.query(
-        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%cg-cancel-me%' AND pid <> pg_backend_pid()`,
+    it('does not put the password in the message of a connection failure', async () => {
+      const src = createPostgresSource(
+        {
+          kind: 'postgres',
+          url: 'postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere',
+          table: 't',
+          idColumn: 'id',
+        },
+        'movies',
       );
-      return (r.rows[0] as { n: number }).n;
-    };
-    try {
-      await vi.waitFor(async () => expect(await running()).toBe(1), { timeout: 10_000 });
-      ac.abort(new Error('batch timed out'));
-      expect(await pending).toMatchObject({ code: 'UPSTREAM_FAILED' });
-      await vi.waitFor(async () => expect(await running()).toBe(0), { timeout: 10_000 });
-    } finally {
-      await probe.end();
-    }
-  });
-
-  it('does not put the password in the message of a connection failure', async () => {
-    const src = createPostgresSource(
-      {
-        kind: 'postgres',
-        url: 'postgres://someone:s3cr3t-pw@127.0.0.1:1/nowhere',
-        table: 't',
-        idColumn: 'id',
-      },
-      'movies',
-    );
-    const err = await src.fetch(['1'], ['a'], ctx()).catch((e: unknown) => e);
-    await src.close?.();
-    expect(err).toBeInstanceOf(UpstreamFailedError);
-    const message = (err as Error).message;
-    expect(message).toContain('"movies"');
-    expect(message).toContain('127.0.0.1:1');
-    expect(message).not.toContain('s3cr3t-pw');
-    expect(message).not.toMatch(/select/i);
-  });
-});
+      const err = await src.fetch(['1'], ['a'], ctx()).catch((e: unknown) => e);
+      await src.close?.();
+      expect(err).toBeInstanceOf(UpstreamFailedError);
+      const message = (err as Error).message;
+      expect(message).toContain('"movies"');
+      expect(message).toContain('127.0.0.1:1');
+      expect(message).not.toContain('s3cr3t-pw');
+      expect(message).not.toMatch(/select/i);
+    });
+  },
+);
