@@ -334,7 +334,9 @@ export class TableStore {
   private async adoptCommitted(m: Manifest): Promise<void> {
     try {
       await this.adopt(m);
-      this.stamp = await stampOf(this.dir);
+      // No stamp: stat-ing manifest.json now could record a newer version another process
+      // published since ours, which would then never be read. The next lookup re-reads it.
+      this.stamp = undefined;
       this.loaded = true;
     } catch (e) {
       if (!isMissingFile(e)) throw e;
