@@ -229,7 +229,7 @@ class Engine implements Cache {
       write: (batch) => p.store.write(batch),
       // Another replica waiting for these IDs re-reads the cache once they are in a delta.
       replica: {
-        durable: () => p.store.flush(),
+        durable: () => p.store.flushed(),
         stillMissing: async (ids, cols) => [...(await p.store.lookup(ids, cols)).missing.keys()],
       },
       onProgress: opts.onProgress,
