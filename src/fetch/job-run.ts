@@ -137,7 +137,7 @@ export class JobRun {
     number: number,
   ): Promise<void> {
     for (const { batch, fetched } of parts) await this.writeFetched(claimed, batch, fetched);
-    await releaseBatch(lease, this.req.replica);
+    await releaseBatch(lease, this.req.replica, parts.length > 0);
     if (lease.held.length === 0 || this.req.replica === undefined) {
       this.settle(claimed);
       return;

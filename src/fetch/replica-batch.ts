@@ -28,16 +28,32 @@ export async function claimBatch(
   // Without a way to re-read the cache, a waiter could not tell what the holder fetched.
   if (store === undefined) return { own: batch, lease: inProcess };
   const lease = await locks.claim(table, batch.ids);
-  if (lease.held.length === 0) return { own: batch, lease };
+  if (!lease.shared) return { own: batch, lease };
   const held = new Set(lease.held);
-  return { own: { ids: batch.ids.filter((id) => !held.has(id)), columns: batch.columns }, lease };
+  const free = held.size === 0 ? batch.ids : batch.ids.filter((id) => !held.has(id));
+  // What was missing when the job was planned may have been fetched by another replica since
+  // (it released before we claimed): re-read, as after taking any lock.
+  let own = free;
+  try {
+    own = free.length === 0 ? free : await store.stillMissing(free, batch.columns);
+  } catch {
+    // The cache could not be read: fetching again costs upstream work, never correctness.
+  }
+  return { own: { ids: own, columns: batch.columns }, lease };
 }
 
-/** Makes the batch's written rows durable, then releases its claims. Never rejects. */
-export async function releaseBatch(lease: Lease, store: ReplicaStore | undefined): Promise<void> {
+/**
+ * Makes the batch's written rows durable (when it `wrote` any), then releases its claims.
+ * Never rejects.
+ */
+export async function releaseBatch(
+  lease: Lease,
+  store: ReplicaStore | undefined,
+  wrote: boolean,
+): Promise<void> {
   if (!lease.shared) return;
   try {
-    await store?.durable();
+    if (wrote) await store?.durable();
   } catch {
     // The rows stay in this process's write buffer and its flusher retries; another replica
     // that finds them missing fetches them again, which costs upstream work but loses nothing.
@@ -67,6 +83,6 @@ export async function takeOver(d: {
   try {
     await d.fetchAndWrite({ ids: still, columns: [...d.columns] });
   } finally {
-    await releaseBatch(lease, d.store);
+    await releaseBatch(lease, d.store, true);
   }
 }

@@ -57,6 +57,22 @@ describe.skipIf(noRedis)('replicas with fetch locks in Redis', () => {
     expect(a.fetchLockStatus()).toMatchObject({ state: 'up', errors: 0 });
   });
 
+  it('two replicas asking for 1,000 IDs in opposite orders both finish, each ID fetched once', async () => {
+    const cacheDir = path.join(await tempDir(), 'cache');
+    const fetchLocks = { redisUrl: REDIS_URL!, prefix: lockPrefix() };
+    const a = testCache({ cacheDir, tables: {}, fetchLocks });
+    const b = testCache({ cacheDir, tables: {}, fetchLocks });
+    const up = countingUpstream();
+    const [da, db] = await Promise.all([
+      a.getData('movies', range(1_000), ['title'], { fetcher: up.fetcher('a') }),
+      b.getData('movies', range(1_000).reverse(), ['title'], { fetcher: up.fetcher('b') }),
+    ]);
+    expect(da.toRecords()).toEqual(titles(1_000));
+    expect(db.toRecords()).toEqual(titles(1_000).reverse());
+    expect(up.counts.size).toBe(1_000);
+    expect([...up.counts.values()].every((n) => n === 1)).toBe(true);
+  });
+
   it('without fetch locks the same two replicas fetch IDs twice (what the locks prevent)', async () => {
     const cacheDir = path.join(await tempDir(), 'cache');
     const a = testCache({ cacheDir, tables: {} });
