@@ -229,9 +229,13 @@ export class RedisFetchLocks implements FetchLocks {
     return s;
   }
 
+  /**
+   * Releases the claims still held (the engine closes the locks after its last flush, so every
+   * row they cover is on disk), then closes the connections.
+   */
   async close(): Promise<void> {
+    await Promise.all([...this.leases].map((lease) => lease.release()));
     this.closed = true;
-    for (const lease of this.leases) lease.stopRenewing();
     for (const set of this.waiters.values()) for (const wake of set) wake();
     const clients = [this.client, ...(this.subscriber ? [this.subscriber] : [])];
     await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));

@@ -34,7 +34,9 @@ describe('cachegate --help', () => {
   it('serve --help says what REDIS_URL does (progress and fetch locks across replicas)', async () => {
     const { stdout } = await runCli(['serve', '--help'], dir);
     expect(stdout).toMatch(/REDIS_URL\s+send fetch progress through Redis/);
-    expect(stdout).toMatch(/lock fetches in Redis, so replicas sharing the cache\s+folder do not fetch the same IDs at once/);
+    expect(stdout).toMatch(
+      /lock fetches in Redis, so replicas sharing the cache\s+folder do not fetch the same IDs at once/,
+    );
     expect(stdout).toContain('LOG_LEVEL');
   });
 

@@ -122,6 +122,13 @@ describe.skipIf(noRedis)('Redis fetch locks', () => {
     await lease.release();
   });
 
+  it('close() releases the claims still held', async () => {
+    const l = locks(lockPrefix());
+    await l.claim('movies', ['1', '2']);
+    await l.close();
+    expect(await redis!.exists(l.key('movies', '1'), l.key('movies', '2'))).toBe(0);
+  });
+
   it('a wait ends on abort', async () => {
     const ns = lockPrefix();
     const lease = await locks(ns).claim('movies', ['1']);
