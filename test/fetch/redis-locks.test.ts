@@ -32,20 +32,21 @@ describe.skipIf(noRedis)('Redis fetch locks', () => {
     await redis?.quit();
   });
 
-  it('claims free IDs and names those another owner holds, in one call for 10,000 IDs', async () => {
+  it('claims free IDs and names those another owner holds, 10,000 IDs at once', async () => {
     const ns = lockPrefix();
     const a = locks(ns);
     const b = locks(ns);
     const first = await a.claim('movies', ids(10_000));
     expect(first.held).toEqual([]);
     expect(first.shared).toBe(true);
-    const second = await b.claim('movies', ids(10, 9_995));
-    // 9995..10000 are a's; 10001..10004 were free and are b's now.
-    expect(second.held).toEqual(ids(6, 9_995));
-    expect(await redis!.exists(a.key('movies', '10004'))).toBe(1);
+    // Two scripts of 1,000 keys: 8501..10000 are a's; 10001..10500 were free and are b's now.
+    const second = await b.claim('movies', ids(2_000, 8_501));
+    expect(second.held).toEqual(ids(1_500, 8_501));
+    expect(await redis!.exists(a.key('movies', '10500'))).toBe(1);
     await first.release();
+    // b's release leaves a's former keys alone (they are gone already) and drops its own.
     await second.release();
-    expect(await redis!.exists(...ids(10_004).map((id) => a.key('movies', id)))).toBe(0);
+    expect(await redis!.exists(...ids(10_500).map((id) => a.key('movies', id)))).toBe(0);
   });
 
   it('keeps tables and namespaces apart', async () => {
