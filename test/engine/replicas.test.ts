@@ -196,7 +196,7 @@ function startReplica(env: Record<string, string>): {
 } {
   const child = spawn(
     process.execPath,
-    ['--import', TSX, path.join(root, 'test', 'engine', 'replica-child.ts')],
+    ['--import', TSX, path.join(root, 'test', 'engine', 'fixtures', 'replica.ts')],
     {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
