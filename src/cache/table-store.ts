@@ -87,6 +87,8 @@ export class TableStore {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushChain: Promise<void> = Promise.resolve();
   private flushFailures = 0;
+  /** Callers of `flushed()`, waiting for the flush that takes the buffer's rows. */
+  private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
   private compacting: Promise<unknown> | undefined;
   /** Commits of this process to this table, one at a time (others are retried by commit.ts). */
   private commits: Promise<unknown> = Promise.resolve();
@@ -291,6 +293,19 @@ export class TableStore {
     return run;
   }
 
+  /**
+   * Resolves once every row written so far is in a committed delta, without a flush of its own:
+   * the timer's flush (or one started by size) takes them, so waiting for durability does not
+   * make deltas smaller than they would be anyway. Rejects if that flush fails.
+   */
+  flushed(): Promise<void> {
+    // Nothing waits in the buffer: the flush under way, if any, holds what was written.
+    if (this.buffer.rows.size === 0) return this.flushChain;
+    // The flusher gave up retrying by itself: start one, or this would wait for the next write.
+    if (this.flushFailures >= 5) return this.flush();
+    return new Promise((resolve, reject) => this.flushWaiters.push({ resolve, reject }));
+  }
+
   private async flushOnce(): Promise<void> {
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
@@ -298,6 +313,7 @@ export class TableStore {
     }
     const rows = this.buffer.take();
     if (!rows) return;
+    const waiting = this.flushWaiters.splice(0);
     const change = this.pending.snapshot();
     let failed = false;
     try {
@@ -314,8 +330,10 @@ export class TableStore {
       this.deltas.addOwn(file, rows);
       if (committed) await this.adoptCommitted(committed);
       this.flushFailures = 0;
+      for (const w of waiting) w.resolve();
     } catch (e) {
       failed = true;
+      for (const w of waiting) w.reject(e);
       this.opts.onBackgroundError?.(e instanceof Error ? e : new Error(String(e)));
       if (e instanceof SchemaConflict) {
         this.pending.reset();
@@ -334,7 +352,9 @@ export class TableStore {
   private async adoptCommitted(m: Manifest): Promise<void> {
     try {
       await this.adopt(m);
-      this.stamp = await stampOf(this.dir);
+      // No stamp: stat-ing manifest.json now could record a newer version another process
+      // published since ours, which would then never be read. The next lookup re-reads it.
+      this.stamp = undefined;
       this.loaded = true;
     } catch (e) {
       if (!isMissingFile(e)) throw e;
@@ -456,6 +476,8 @@ export class TableStore {
     const count = await this.liveRows();
     const at = nextStamp();
     this.buffer.clear();
+    // Their rows are gone with the table: nothing left to wait for.
+    for (const w of this.flushWaiters.splice(0)) w.resolve();
     const committed = await this.commit((latest) => ({
       ...latest,
       parts: [],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
-import type { CacheGateConfig } from '../config/types.js';
+import { type CacheGateConfig, DEFAULT_FETCH_LOCKS } from '../config/types.js';
 import { buildApp } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
 import { startTracing } from '../server/tracing.js';
@@ -28,7 +28,8 @@ Options:
 
 Environment:
   REDIS_URL                    send fetch progress through Redis, so a subscriber on one replica sees jobs
-                               running on another (fetches are not coordinated across replicas)
+                               running on another, and lock fetches in Redis, so replicas sharing the cache
+                               folder do not fetch the same IDs at once (config "fetchLocks" overrides)
   LOG_LEVEL                    trace | debug | info (default) | warn | error | silent
   OTEL_EXPORTER_OTLP_ENDPOINT  export OpenTelemetry traces over OTLP/HTTP (off when unset)`;
 
@@ -56,7 +57,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const maxUpstreamCost = parseCost(values['max-upstream-cost']);
   const redisUrl = io.env['REDIS_URL'] || undefined;
 
-  const { config, demo } = await resolveConfig(values.config, io.cwd);
+  const resolved = await resolveConfig(values.config, io.cwd);
+  const { demo } = resolved;
+  // REDIS_URL also turns on cross-replica fetch locks (DESIGN §6), unless the config sets its own.
+  const config =
+    redisUrl === undefined || resolved.config.fetchLocks !== undefined
+      ? resolved.config
+      : { ...resolved.config, fetchLocks: { redisUrl, ...DEFAULT_FETCH_LOCKS } };
   const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
   const logger = await createLogger({ env: io.env, tty: io.stdout.isTTY === true });
   const tracing = await startTracing(io.env);

@@ -119,11 +119,16 @@ export function parseConfig(
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(`Invalid cachegate config:\n  ${problems.join('\n  ')}`, { issues: problems });
   }
-  const config = result.data;
+  const { fetchLocks, ...config } = result.data;
   for (const table of Object.values(config.tables)) {
     if (table.source?.kind === 'pglite') resolveDataDir(table.source, baseDir);
   }
-  return { ...config, cacheDir: path.resolve(baseDir, config.cacheDir), baseDir };
+  return {
+    ...config,
+    ...(fetchLocks === undefined ? {} : { fetchLocks }),
+    cacheDir: path.resolve(baseDir, config.cacheDir),
+    baseDir,
+  };
 }
 
 // A PGlite dataDir is a folder like cacheDir, so it resolves against the config's folder too,

@@ -11,9 +11,11 @@ import {
   type ColumnType,
   DEFAULT_BATCH,
   DEFAULT_BREAKER,
+  DEFAULT_FETCH_LOCKS,
   DEFAULT_LIMITS,
   DEFAULT_NOT_FOUND_TTL_MS,
   DEFAULT_STORE,
+  type FetchLocksConfig,
   type Limits,
   type SourceConfig,
   type StoreLimits,
@@ -312,6 +314,25 @@ const storeSchema = z
     }),
   );
 
+const fetchLocksSchema = z
+  .strictObject({
+    redisUrl: z.string().regex(/^rediss?:\/\//, 'expected a redis:// or rediss:// URL'),
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1 to 64 letters, digits, "_", "." or "-"')
+      .optional(),
+    ttl: duration.optional(),
+    maxWait: duration.optional(),
+  })
+  .transform(
+    ({ ttl, maxWait, ...rest }): FetchLocksConfig => ({
+      ...dropUndefined(rest),
+      ttlMs: ttl ?? DEFAULT_FETCH_LOCKS.ttlMs,
+      maxWaitMs: maxWait ?? DEFAULT_FETCH_LOCKS.maxWaitMs,
+    }),
+  )
+  .refine((f) => f.ttlMs >= 1_000, { message: 'expected a ttl of at least 1s', path: ['ttl'] });
+
 const limitsSchema = z
   .strictObject({
     requestBodyBytes: size.optional(),
@@ -398,6 +419,7 @@ export const configSchema = z
     store: storeSchema.default(() => ({ ...DEFAULT_STORE })),
     ...accessKeys,
     limits: limitsSchema.default(() => ({ ...DEFAULT_LIMITS })),
+    fetchLocks: fetchLocksSchema.optional(),
   })
   .superRefine((c, ctx) => checkAcrossTables(c.tables, ctx), {
     when: (p) => isRecord(p.value) && isRecord(p.value['tables']),

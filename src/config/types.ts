@@ -155,10 +155,32 @@ export interface StoreLimits {
   compactDeltaRows: number;
 }
 
+/**
+ * Cross-replica fetch locks in Redis (DESIGN §6): replicas sharing one cache folder do not fetch
+ * the same IDs at once. `cachegate serve` turns them on from `REDIS_URL` when the config has none.
+ */
+export interface FetchLocksConfig {
+  redisUrl: string;
+  /** Key namespace; by default a hash of the absolute cache folder (set it when replicas mount the folder at different paths). */
+  prefix?: string;
+  /** Life of a claim between renewals: how long a replica that died mid-batch blocks the others. */
+  ttlMs: number;
+  /** Longest wait for IDs another replica is fetching; then the waiter fetches them itself. */
+  maxWaitMs: number;
+}
+
+export const DEFAULT_FETCH_LOCKS = {
+  ttlMs: 15_000,
+  /** Covers one batch's worst case under DEFAULT_BATCH: 3 attempts × 30 s, plus backoff. */
+  maxWaitMs: 120_000,
+} as const;
+
 export interface CacheGateConfig extends AccessConfig {
   cacheDir: string;
   tables: Record<string, TableConfig>;
   store: StoreLimits;
+  /** Absent: fetches are coordinated within the process only. */
+  fetchLocks?: FetchLocksConfig;
   /** Request limits (DESIGN §4); DEFAULT_LIMITS where absent. */
   limits?: Limits;
   /** Folder the config was loaded from; module source paths resolve against it. */

@@ -19,6 +19,7 @@ import {
 } from '../errors.js';
 import { callerToken } from '../fetch/batch-trace.js';
 import { Coordinator, type FetchRequest, type UpstreamBatchReport } from '../fetch/coordinator.js';
+import type { FetchLockStatus, FetchLocks } from '../fetch/fetch-locks.js';
 import { Jobs } from '../fetch/jobs.js';
 import { traceLookup } from '../fetch/lookup-trace.js';
 import { InFlight } from '../fetch/single-flight.js';
@@ -26,6 +27,7 @@ import type { ParsedPath } from '../json/json-path.js';
 import { createSource, type GuardedSource, type SourceHealth } from '../sources/index.js';
 import type { Fetcher } from '../sources/types.js';
 import { distinct, normalizeIds, parseColumns } from './input.js';
+import { fetchLocksFor } from './replica-locks.js';
 import { storeOptions, tableConfigOf } from './table-policy.js';
 import type {
   Cache,
@@ -45,6 +47,8 @@ export interface CacheOptions {
   beforeCommit?: () => void | Promise<void>;
   /** Errors of background flushes and compactions; a process warning by default. */
   onBackgroundError?: (e: Error) => void;
+  /** Cross-replica fetch locks to use instead of the config's `fetchLocks` (the caller closes them). */
+  fetchLocks?: FetchLocks;
 }
 
 /** What a library user may pass: a validated config, or a raw one (`{ cacheDir, tables? }`). */
@@ -79,6 +83,7 @@ class Engine implements Cache {
   private readonly running = new Set<Promise<unknown>>();
   private readonly batchListeners = new Set<(report: UpstreamBatchReport) => void>();
   private readonly abort = new AbortController();
+  private readonly locks: FetchLocks;
 
   constructor(
     readonly config: CacheGateConfig,
@@ -87,7 +92,8 @@ class Engine implements Cache {
     this.store = new CacheStore(config.cacheDir, config.store);
     // Every running attempt listens on this one signal; dozens at once are normal, not a leak.
     setMaxListeners(0, this.abort.signal);
-    this.coordinator = new Coordinator(this.jobs, new InFlight());
+    this.locks = options.fetchLocks ?? fetchLocksFor(config);
+    this.coordinator = new Coordinator(this.jobs, new InFlight(), this.locks);
   }
 
   tables(): string[] {
@@ -226,6 +232,11 @@ class Engine implements Cache {
       policy: p.cfg.batch,
       // Each batch goes to the write buffer as it arrives (visible at once); a refused one fails alone.
       write: (batch) => p.store.write(batch),
+      // Another replica waiting for these IDs re-reads the cache once they are in a delta.
+      replica: {
+        durable: () => p.store.flushed(),
+        stillMissing: async (ids, cols) => [...(await p.store.lookup(ids, cols)).missing.keys()],
+      },
       onProgress: opts.onProgress,
       onAttempt: () => {
         this.count(table).fetches++;
@@ -335,6 +346,10 @@ class Engine implements Cache {
     }
   }
 
+  fetchLockStatus(): FetchLockStatus {
+    return this.locks.status();
+  }
+
   async health(timeoutMs = DEFAULT_HEALTH_TIMEOUT_MS): Promise<SourceHealth[]> {
     const checks: Array<Promise<SourceHealth>> = [];
     for (const [table, cfg] of Object.entries(this.config.tables)) {
@@ -357,6 +372,7 @@ class Engine implements Cache {
     await within(this.store.close(), graceMs);
     await within(Promise.allSettled([...this.sources.values()].map((s) => s.close?.())), graceMs);
     this.sources.clear();
+    if (this.options.fetchLocks === undefined) await within(this.locks.close(), graceMs);
   }
 }
 

@@ -5,10 +5,12 @@
 
 import type { CacheGateError } from '../errors.js';
 import type { UpstreamBatchReport } from '../fetch/coordinator.js';
+import type { FetchLockStatus } from '../fetch/fetch-locks.js';
 import type { FetchProgress, JobRegistry, ProgressListener } from '../fetch/job-types.js';
 import type { SourceHealth } from '../sources/guard.js';
 import type { Fetcher } from '../sources/types.js';
 
+export type { FetchLockStatus } from '../fetch/fetch-locks.js';
 export type { FetchProgress, JobRegistry, JobStatus, ProgressListener } from '../fetch/job-types.js';
 
 export interface GetDataOptions {
@@ -103,6 +105,8 @@ export interface Cache {
    * circuit breaker (an open breaker answers `down` without calling the upstream).
    */
   health(timeoutMs?: number): Promise<SourceHealth[]>;
+  /** State of the cross-replica fetch locks (`off` without `fetchLocks`; `down` while they fall open). */
+  fetchLockStatus(): FetchLockStatus;
   /**
    * Ends running jobs (a final FAILED event saying `reason`), aborts upstream calls, waits up to
    * `graceMs` for in-flight writes, closes sources (again at most `graceMs`).

@@ -7,10 +7,12 @@ import type { BatchConfig } from '../config/types.js';
 import type { CacheGateError } from '../errors.js';
 import type { Fetcher } from '../sources/types.js';
 import { cutBatches, planBatches } from './batch-plan.js';
+import { type FetchLocks, noFetchLocks } from './fetch-locks.js';
 import { type ClaimedBatch, JobRun } from './job-run.js';
 import type { FetchProgress, ProgressListener } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import type { FetchedBatch } from './normalize-rows.js';
+import type { ReplicaStore } from './replica-batch.js';
 import type { InFlight } from './single-flight.js';
 
 export type { FetchedBatch } from './normalize-rows.js';
@@ -53,6 +55,11 @@ export interface FetchRequest {
   /** Who asks (the caller's trace context): batches of others it waits for link to it. */
   caller?: unknown;
   signal: AbortSignal;
+  /**
+   * Lets batches hand IDs over between replicas through the coordinator's fetch locks; without
+   * it, this call only coordinates within the process.
+   */
+  replica?: ReplicaStore | undefined;
   /** Reuse a job id announced earlier (warm announces its job before looking at the cache). */
   jobId?: string | undefined;
   /**
@@ -83,6 +90,8 @@ export class Coordinator {
   constructor(
     private readonly jobs: Jobs,
     private readonly inFlight: InFlight,
+    /** Across processes (DESIGN §6): in-process only by default. */
+    private readonly locks: FetchLocks = noFetchLocks,
   ) {}
 
   /**
@@ -102,7 +111,7 @@ export class Coordinator {
     if (batches.length === 0) return { done: others.then(() => ({ failures: new Map() })) };
     let job: JobRun;
     try {
-      job = new JobRun(req, batches, this.jobs, this.inFlight);
+      job = new JobRun(req, batches, this.jobs, this.inFlight, this.locks);
     } catch (e) {
       for (const { batch, flight } of batches) this.inFlight.release(req.table, batch.ids, flight);
       throw e;
@@ -145,7 +154,7 @@ export class Coordinator {
       for (const w of claimed.waits) waits.push(w);
       return claimed.batches;
     };
-    const job = new JobRun(req, [], this.jobs, this.inFlight, {
+    const job = new JobRun(req, [], this.jobs, this.inFlight, this.locks, {
       more,
       plannedBatches: windows.plannedBatches,
       plannedIds: windows.count,

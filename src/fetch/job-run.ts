@@ -8,10 +8,12 @@ import { type CacheGateError, isCacheGateError, UpstreamFailedError } from '../e
 import type { PlannedBatch } from './batch-plan.js';
 import { type BatchSpan, startBatchSpan } from './batch-trace.js';
 import type { FetchRequest } from './coordinator.js';
+import { type FetchLocks, type Lease, noFetchLocks } from './fetch-locks.js';
 import { isolateFailure } from './isolate.js';
 import type { FetchProgress, JobStatus } from './job-types.js';
 import type { Jobs } from './jobs.js';
 import { type FetchedBatch, fetchedBatch } from './normalize-rows.js';
+import { claimBatch, releaseBatch, takeOver } from './replica-batch.js';
 import { TimeoutError, withRetry } from './retry.js';
 import type { Flight, InFlight } from './single-flight.js';
 
@@ -37,6 +39,8 @@ export class JobRun {
   private readonly failedIds: string[] = [];
   private readonly settled = new Set<ClaimedBatch>();
   private readonly spans = new Map<ClaimedBatch, { span: BatchSpan; attempts: number; error?: unknown }>();
+  /** Batches waiting for IDs another replica held (replica-batch.ts); settled apart. */
+  private readonly handovers: Promise<void>[] = [];
   private batchesDone = 0;
   private rowsFetched = 0;
   private notFoundCount: number;
@@ -54,6 +58,7 @@ export class JobRun {
     batches: readonly ClaimedBatch[],
     private readonly jobs: Jobs,
     private readonly inFlight: InFlight,
+    private readonly locks: FetchLocks = noFetchLocks,
     private readonly feed?: BatchFeed,
   ) {
     this.id = req.jobId ?? randomUUID();
@@ -115,15 +120,22 @@ export class JobRun {
         // The next window is looked up and claimed while this batch is fetched.
         if (next >= this.batches.length) void this.refill();
         const claimed = this.batches[index]!;
+        // IDs another replica is fetching are left out of `own` and waited for (replica-batch.ts).
+        const { own, lease } = await claimBatch(this.locks, this.req.table, claimed.batch, this.req.replica);
+        if (own.ids.length === 0) {
+          await writing;
+          writing = this.write(claimed, [], lease, index + 1);
+          continue;
+        }
         let fetched: FetchedBatch;
         try {
           // After close(), the remaining batches fail at once instead of calling the upstream.
           this.req.signal.throwIfAborted();
-          fetched = await this.fetchBatch(claimed, claimed.batch, index + 1);
+          fetched = await this.fetchBatch(claimed, own, index + 1);
         } catch (e) {
           // One bad ID must not fail the IDs batched with it: see isolate.ts.
           const isolated = await isolateFailure(
-            claimed.batch,
+            own,
             e,
             (part) => this.fetchBatch(claimed, part, index + 1, 0),
             this.req.signal,
@@ -133,17 +145,20 @@ export class JobRun {
           writing = this.write(
             claimed,
             isolated.fetched.map((f) => ({ batch: f.batch, fetched: f.result })),
+            lease,
+            index + 1,
           );
           continue;
         }
         await writing;
-        writing = this.write(claimed, [{ batch: claimed.batch, fetched }]);
+        writing = this.write(claimed, [{ batch: own, fetched }], lease, index + 1);
       }
       await writing;
     };
     const concurrency = Math.max(1, Math.min(this.req.policy.concurrency, this.batchesTotal));
     try {
       await Promise.all(Array.from({ length: concurrency }, worker));
+      await Promise.all(this.handovers);
     } finally {
       // Only reached with claims left if something unforeseen threw: waiters must not hang.
       for (const b of this.batches)
@@ -186,17 +201,56 @@ export class JobRun {
   private async write(
     claimed: ClaimedBatch,
     parts: ReadonlyArray<{ batch: PlannedBatch; fetched: FetchedBatch }>,
+    lease: Lease,
+    number: number,
   ): Promise<void> {
-    for (const { batch, fetched } of parts) {
-      try {
-        await this.req.write(fetched);
-        this.rowsFetched += fetched.rows.length;
-        this.notFoundCount += fetched.notFound.length;
-      } catch (e) {
-        this.fail(claimed, batch, e);
-      }
+    for (const { batch, fetched } of parts) await this.writeFetched(claimed, batch, fetched);
+    // In the background: this process answers from its write buffer at once; other replicas
+    // need the rows on disk, so the claims go once the flush that takes them is committed.
+    void releaseBatch(lease, this.req.replica, parts.length > 0);
+    if (lease.held.length === 0 || this.req.replica === undefined) {
+      this.settle(claimed);
+      return;
     }
-    this.settle(claimed);
+    // Not awaited by the worker: its next batch's claims must not wait for another replica.
+    const store = this.req.replica;
+    const columns = claimed.batch.columns;
+    const handover = takeOver({
+      locks: this.locks,
+      table: this.req.table,
+      held: lease.held,
+      columns,
+      store,
+      signal: this.req.signal,
+      fetchAndWrite: async (part) => {
+        let fetched: FetchedBatch;
+        try {
+          this.req.signal.throwIfAborted();
+          fetched = await this.fetchBatch(claimed, part, number);
+        } catch (e) {
+          this.fail(claimed, part, e);
+          return;
+        }
+        await this.writeFetched(claimed, part, fetched);
+      },
+    })
+      .catch((e: unknown) => this.fail(claimed, { ids: [...lease.held], columns }, e))
+      .finally(() => this.settle(claimed));
+    this.handovers.push(handover);
+  }
+
+  private async writeFetched(
+    claimed: ClaimedBatch,
+    batch: PlannedBatch,
+    fetched: FetchedBatch,
+  ): Promise<void> {
+    try {
+      await this.req.write(fetched);
+      this.rowsFetched += fetched.rows.length;
+      this.notFoundCount += fetched.notFound.length;
+    } catch (e) {
+      this.fail(claimed, batch, e);
+    }
   }
 
   /** The batch is in the store (or failed): its waiters re-read now, not at the end of the job. */

@@ -113,6 +113,36 @@ export function createMetrics(cache: Cache): Metrics {
   fromStats('cachegate_cache_rows', 'Rows held in the cache.', (s) => s.rows, false);
   fromStats('cachegate_cache_bytes', 'Bytes of Parquet part files.', (s) => s.bytes, false);
 
+  // Cross-replica fetch locks (DESIGN §6): read at scrape time, like the cache counters.
+  if (cache.fetchLockStatus().state !== 'off') {
+    new Gauge({
+      name: 'cachegate_fetch_locks_up',
+      help: 'Whether the cross-replica fetch locks in Redis work (1) or fall open, fetching without them (0).',
+      registers: [registry],
+      collect() {
+        this.set(cache.fetchLockStatus().state === 'up' ? 1 : 0);
+      },
+    });
+    new Counter({
+      name: 'cachegate_fetch_lock_errors_total',
+      help: 'Calls to the fetch locks in Redis that failed (each fell open: the batch was fetched anyway).',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(cache.fetchLockStatus().errors);
+      },
+    });
+    new Counter({
+      name: 'cachegate_fetch_lock_waits_timed_out_total',
+      help: 'Waits for IDs another replica was fetching that reached the wait bound (then fetched here).',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(cache.fetchLockStatus().waitsTimedOut);
+      },
+    });
+  }
+
   return {
     registry,
     request(method, route, status) {

@@ -31,10 +31,12 @@ describe('cachegate --help', () => {
     expect(stdout).toContain(option);
   });
 
-  it('serve --help promises only what is built (Redis carries progress, not fetch locks)', async () => {
+  it('serve --help says what REDIS_URL does (progress and fetch locks across replicas)', async () => {
     const { stdout } = await runCli(['serve', '--help'], dir);
     expect(stdout).toMatch(/REDIS_URL\s+send fetch progress through Redis/);
-    expect(stdout).not.toContain('fetch locks');
+    expect(stdout).toMatch(
+      /lock fetches in Redis, so replicas sharing the cache\s+folder do not fetch the same IDs at once/,
+    );
     expect(stdout).toContain('LOG_LEVEL');
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noRedis, REDIS_URL } from '../helpers/redis.js';
 import { startCli, tempCwd } from './cli-process.js';
 import { writeModuleConfig } from './module-source.js';
 
@@ -37,6 +38,19 @@ describe('cachegate serve', () => {
     const { code, stderr } = await cli.exited;
     expect(stderr).toContain('SIGTERM: stopping');
     expect(code).toBe(0);
+  });
+
+  it.skipIf(noRedis)('with REDIS_URL, locks fetches across replicas in Redis', async () => {
+    const cli = startCli(['serve', '--port', '0'], dir, { REDIS_URL: REDIS_URL! });
+    try {
+      const [, url] = await cli.waitFor(/GraphiQL: (http:\/\/127\.0\.0\.1:\d+\/graphql)/);
+      expect(cli.stdout()).toContain('with Redis');
+      const ready = await fetch(new URL('/health/ready', url!));
+      expect(((await ready.json()) as { fetchLocks: { state: string } }).fetchLocks.state).toBe('up');
+    } finally {
+      cli.child.kill('SIGTERM');
+    }
+    expect((await cli.exited).code).toBe(0);
   });
 
   it('says it serves the demo when there is no config', async () => {

@@ -3,7 +3,13 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_BATCH, DEFAULT_STORE, loadConfig, parseConfig } from '../../src/config/index.js';
+import {
+  DEFAULT_BATCH,
+  DEFAULT_FETCH_LOCKS,
+  DEFAULT_STORE,
+  loadConfig,
+  parseConfig,
+} from '../../src/config/index.js';
 import { ConfigError } from '../../src/errors.js';
 
 let dir: string;
@@ -224,6 +230,38 @@ describe('parseConfig', () => {
     expect(message).toContain('tables.a.ttl: expected a duration such as "500ms"');
     expect(message).toContain('store.maxPartBytes: expected a positive size');
     expect(message).toContain('store.maxPartRows: expected an integer, got number 1.5');
+  });
+
+  it('takes fetchLocks (cross-replica locks in Redis) with defaults, from the environment too', () => {
+    expect(parseConfig({ tables: {} }, dir, {}).fetchLocks).toBeUndefined();
+    const config = parseConfig({ tables: {}, fetchLocks: { redisUrl: '${REDIS_URL}' } }, dir, {
+      REDIS_URL: 'redis://cache:6379',
+    });
+    expect(config.fetchLocks).toEqual({ redisUrl: 'redis://cache:6379', ...DEFAULT_FETCH_LOCKS });
+    const set = parseConfig(
+      {
+        tables: {},
+        fetchLocks: { redisUrl: 'rediss://r:6380', prefix: 'shop-1', ttl: '10s', maxWait: '1m' },
+      },
+      dir,
+      {},
+    );
+    expect(set.fetchLocks).toEqual({
+      redisUrl: 'rediss://r:6380',
+      prefix: 'shop-1',
+      ttlMs: 10_000,
+      maxWaitMs: 60_000,
+    });
+    const message = failure({
+      tables: {},
+      fetchLocks: { redisUrl: 'http://r', prefix: 'a b', ttl: '100ms', lock: true },
+    });
+    expect(message).toContain('fetchLocks.redisUrl: expected a redis:// or rediss:// URL');
+    expect(message).toContain('fetchLocks.prefix: expected 1 to 64 letters');
+    expect(message).toContain('fetchLocks.lock: unknown key');
+    expect(failure({ tables: {}, fetchLocks: { redisUrl: 'redis://r', ttl: '100ms' } })).toContain(
+      'fetchLocks.ttl: expected a ttl of at least 1s',
+    );
   });
 
   it('resolves a pglite dataDir against the config folder', () => {

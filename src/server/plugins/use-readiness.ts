@@ -1,7 +1,8 @@
 /**
  * `GET /health/ready`: 200 when every source answered a probe within the timeout, else 503; the
  * body lists each source with its state and circuit-breaker state. An open breaker answers
- * `down` without calling the upstream, so polling readiness never hammers a dead one.
+ * `down` without calling the upstream, so polling readiness never hammers a dead one. The state
+ * of the cross-replica fetch locks is shown too.
  */
 import type { Plugin } from 'graphql-yoga';
 import type { Cache } from '../../engine/types.js';
@@ -29,6 +30,8 @@ export function useReadiness(cache: Cache, options: ReadinessOptions = {}): Plug
         ...(stopping ? { reason: 'the server is stopping' } : {}),
         ...(down.length > 0 ? { reason: `source of ${down.join(', ')} not reachable` } : {}),
         sources,
+        // Reported, never a reason to be unready: without Redis, fetches fall open (DESIGN §6).
+        fetchLocks: cache.fetchLockStatus(),
       };
       endResponse(
         new fetchAPI.Response(JSON.stringify(body), {
