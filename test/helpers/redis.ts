@@ -4,15 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { serviceAvailable } from './services.js';
 
 export const REDIS_URL = process.env['REDIS_URL'];
 
-export const noRedis = REDIS_URL === undefined || REDIS_URL === '';
-if (noRedis) {
-  console.warn(
-    'REDIS_URL is not set: the cross-replica fetch lock tests are SKIPPED (set REDIS_URL=redis://127.0.0.1:6379 to run them).',
-  );
-}
+/** Under .ci/run (CACHEGATE_REQUIRE_SERVICES=1) a missing REDIS_URL fails instead (services.ts). */
+export const noRedis = !serviceAvailable(
+  'Redis (REDIS_URL=redis://127.0.0.1:6379 runs the cross-replica fetch lock tests)',
+  REDIS_URL !== undefined && REDIS_URL !== '',
+);
 
 /** A key namespace of its own per test, so tests never see each other's locks. */
 export function lockPrefix(): string {
