@@ -5,22 +5,14 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, type LogicalType, toRecords, toSeries } from './column-types.js';
+import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import {
-  cutOf,
-  isLive,
-  isNotFound,
-  isStale,
-  mergeRow,
-  notFoundStill,
-  type OverlayRow,
-  own,
-  type RowPolicy,
-} from './overlay.js';
+import { notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
 import type { PartIndex } from './part-io.js';
+import { columnsFrame } from './result-frame.js';
+import { isStale, staleBounds, staleExpr } from './staleness.js';
 
 export interface StoreLookup {
   /** Rows found: `id` and every requested column (typed nulls for columns never cached). */
@@ -35,6 +27,14 @@ export interface StoreLookup {
   small: boolean;
   /** Logical type of each requested column (string for columns never cached). */
   types: Record<string, LogicalType>;
+  /** The requested IDs as a frame, when the lookup built one (large lookups): reuse it to order the answer. */
+  ids?: IdFrame;
+}
+
+/** A frame of one `id` column holding `list`, in its order. */
+export interface IdFrame {
+  list: readonly string[];
+  frame: pl.DataFrame;
 }
 
 /** What a lookup reads: one committed version plus the overlay rows of this process. */
@@ -54,6 +54,13 @@ export interface TableView {
   index(p: PartEntry): Promise<PartIndex>;
 }
 
+/** What the paths of one lookup add to: rows answered in JS, and the IDs still to fetch. */
+interface Found {
+  records: Record<string, unknown>[];
+  missing: Map<string, string[]>;
+  notFound: string[];
+}
+
 export async function lookupView(
   v: TableView,
   ids: readonly string[],
@@ -68,132 +75,188 @@ export async function lookupView(
     if (o) overlaid.push([id, o]);
     else plain.push(id);
   }
-  const missing = new Map<string, string[]>();
-  const notFound: string[] = [];
-  const base =
-    plain.length === 0
-      ? undefined
-      : plain.length <= smallMax
-        ? await baseSmall(v, plain, columns, policy, missing, notFound)
-        : await baseLarge(v, plain, columns, policy, missing, notFound);
-  if (overlaid.length === 0 && base) return base;
+  const found: Found = { records: [], missing: new Map(), notFound: [] };
+  // Base rows first, then merged rows: the order records and missing IDs come in.
+  if (plain.length <= smallMax) {
+    if (plain.length > 0) await baseSmall(v, plain, columns, policy, found);
+    if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
+    return answer(v, columns, found);
+  }
+  // One ID frame for the whole request: the base query and the answer's ID order share it.
+  const all: IdFrame = { list: ids, frame: idFrame(ids) };
+  const exclude = overlaid.length > 0 ? overlaid.map(([id]) => id) : undefined;
+  const frame = await baseLarge(v, plain, all.frame, exclude, columns, policy, found);
+  if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
+  return answer(v, columns, found, { frame, ids: all });
+}
+
+/** The one shape of a lookup's answer: JS records, plus the large path's polars rows if any. */
+function answer(
+  v: TableView,
+  columns: readonly string[],
+  found: Found,
+  large?: { frame: pl.DataFrame; ids: IdFrame },
+): StoreLookup {
+  const types: Record<string, LogicalType> = {};
+  for (const c of columns) types[c] = typeOf(v.schema, c) ?? 'string';
+  const { records } = found;
+  const jsFrame = (): pl.DataFrame =>
+    columnsFrame(
+      records.map((r) => r['id'] as string),
+      columns.map((c) => ({ name: c, type: types[c]!, values: records.map((r) => r[c]) })),
+    );
+  const res: StoreLookup = {
+    frame: jsFrame,
+    records: () => records,
+    missing: found.missing,
+    notFound: found.notFound,
+    small: large === undefined,
+    types,
+  };
+  if (!large) return res;
+  const { frame } = large;
+  res.ids = large.ids;
+  res.frame = () => (records.length === 0 ? frame : pl.concat([frame, jsFrame()], { how: 'vertical' }));
+  res.records = () => [...toRecords(frame, v.schema), ...records];
+  return res;
+}
+
+/** Where a part's requested columns and their stamps are, for rows merged in JS. */
+interface PartColumns {
+  index: PartIndex;
+  /** Aligned with the requested columns; undefined where the part (or the schema) lacks one. */
+  cols: Array<{ values: unknown[] | undefined; at: unknown[] | undefined }>;
+}
+
+function partColumnsOf(index: PartIndex, columns: readonly string[], schema: TableSchema): PartColumns {
+  return {
+    index,
+    cols: columns.map((c) => {
+      const type = typeOf(schema, c);
+      return type === undefined
+        ? { values: undefined, at: undefined }
+        : { values: index.column(c, type), at: index.column(tsCol(c), 'float') };
+    }),
+  };
+}
+
+const later = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined || a >= b ? a : b;
+
+/**
+ * IDs with overlay rows: each requested column takes the value with the newest stamp across
+ * the base row and the overlay rows (ties go to the later layer). Only the requested columns
+ * are read; every column's stamp only when a tombstone or not-found answer may hide the row.
+ */
+async function mergeOverlaid(
+  v: TableView,
+  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  columns: readonly string[],
+  policy: RowPolicy,
+  found: Found,
+): Promise<void> {
+  const { schema } = v.m;
   // One index per part, fetched once: awaiting per ID cost a promise turn each.
-  const indexes = new Map<PartEntry, PartIndex>();
-  const partOf = new Map<string, PartEntry>();
-  for (const [id] of overlaid) {
+  const byPart = new Map<PartEntry, PartColumns>();
+  for (const [id, layers] of overlaid) {
     const slot = v.slots.slotOf(id);
     const part = slot === undefined ? undefined : v.bySlot.get(slot);
-    if (!part) continue;
-    partOf.set(id, part);
-    if (!indexes.has(part)) indexes.set(part, await v.index(part));
-  }
-  const records: Record<string, unknown>[] = [];
-  for (const [id, layers] of overlaid) {
-    const part = partOf.get(id);
-    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: {}, at: {} };
-    const nf = v.notFound.get(id);
-    if (nf !== undefined && (row.nf === undefined || nf > row.nf)) row.nf = nf;
-    for (const l of layers) mergeRow(row, l);
-    const cut = cutOf(row, policy);
-    if (!isLive(row, cut)) {
-      if (isNotFound(row, policy)) notFound.push(id);
-      else missing.set(id, [...columns]);
+    let base: PartColumns | undefined;
+    if (part) {
+      base = byPart.get(part);
+      if (!base) {
+        base = partColumnsOf(await v.index(part), columns, schema);
+        byPart.set(part, base);
+      }
+    }
+    const n = base?.index.rows.get(id);
+    // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
+    let ok = n === undefined ? undefined : 0;
+    let nf = v.notFound.get(id);
+    let del: number | undefined;
+    for (const l of layers) {
+      ok = later(ok, l.ok);
+      nf = later(nf, l.nf);
+      del = later(del, l.del);
+    }
+    const cut = Math.max(del ?? -1, nf ?? -1, policy.truncatedAt ?? -1);
+    if (
+      !(
+        (ok !== undefined && ok > cut) ||
+        layers.some((l) => stampAfter(l.at, cut)) ||
+        baseStampAfter(base, n, schema, cut)
+      )
+    ) {
+      if (notFoundStill(nf, del, policy)) found.notFound.push(id);
+      else found.missing.set(id, [...columns]);
       continue;
     }
+    const bounds = staleBounds(cut, policy);
     const rec: Record<string, unknown> = { id };
-    const stale: string[] = [];
-    for (const c of columns) {
-      const at = own(row.at, c);
-      rec[c] = at !== undefined && at > cut ? (own(row.values, c) ?? null) : null;
-      if (isStale(at, cut, policy)) stale.push(c);
+    let stale: string[] | undefined;
+    for (let j = 0; j < columns.length; j++) {
+      const c = columns[j]!;
+      let at: number | undefined;
+      let value: unknown = null;
+      const col = base?.cols[j];
+      if (n !== undefined && col?.at) {
+        const t = col.at[n] as number | null | undefined;
+        if (t !== null && t !== undefined) {
+          at = t;
+          value = col.values?.[n];
+        }
+      }
+      for (const l of layers) {
+        const t = own(l.at, c);
+        if (t !== undefined && (at === undefined || t >= at)) {
+          at = t;
+          value = own(l.values, c);
+        }
+      }
+      rec[c] = at !== undefined && at > cut ? (value ?? null) : null;
+      if (isStale(at, bounds)) {
+        stale ??= [];
+        stale.push(c);
+      }
     }
-    records.push(rec);
-    if (stale.length > 0) missing.set(id, stale);
+    found.records.push(rec);
+    if (stale) found.missing.set(id, stale);
   }
-  const overlay = fromRecords(v, records, columns, missing, notFound);
-  if (!base) return overlay;
-  return {
-    ...overlay,
-    records: () => [...base.records(), ...records],
-    frame: () => pl.concat([base.frame(), overlay.frame()], { how: 'vertical' }),
-    small: base.small,
-  };
 }
 
-/** A lookup answered by JS records (the small path, and rows merged with overlay rows). */
-function fromRecords(
-  v: TableView,
-  records: Record<string, unknown>[],
-  columns: readonly string[],
-  missing: StoreLookup['missing'],
-  notFound: string[],
-): StoreLookup {
-  return {
-    records: () => records,
-    frame: () => recordsFrame(records, columns, v.schema),
-    missing,
-    notFound,
-    small: true,
-    types: typesOf(columns, v.schema),
-  };
+function stampAfter(at: Readonly<Record<string, number>>, cut: number): boolean {
+  for (const c in at) if (at[c]! > cut) return true;
+  return false;
 }
 
-function typesOf(columns: readonly string[], schema: TableSchema): Record<string, LogicalType> {
-  const out: Record<string, LogicalType> = {};
-  for (const c of columns) out[c] = typeOf(schema, c) ?? 'string';
-  return out;
-}
-
-function recordsFrame(
-  records: readonly Record<string, unknown>[],
-  columns: readonly string[],
+/** Whether any column of the base row was fetched after `cut` (every schema column is read). */
+function baseStampAfter(
+  base: PartColumns | undefined,
+  n: number | undefined,
   schema: TableSchema,
-): pl.DataFrame {
-  return pl.DataFrame([
-    pl.Series(
-      'id',
-      records.map((r) => r['id'] as string),
-      pl.String,
-    ),
-    ...columns.map((c) =>
-      toSeries(
-        c,
-        typeOf(schema, c) ?? 'string',
-        records.map((r) => r[c]),
-      ),
-    ),
-  ]);
-}
-
-/** The base row of one ID with every column and stamp (for merging with overlay rows). */
-function baseRow(v: TableView, index: PartIndex, id: string): OverlayRow | undefined {
-  const n = index.rows.get(id);
-  if (n === undefined) return undefined;
-  // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
-  const row: OverlayRow = { values: {}, at: {}, ok: 0 };
-  for (const c of Object.keys(v.m.schema)) {
-    const at = index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
-    if (at === null || at === undefined) continue;
-    row.at[c] = at;
-    row.values[c] = index.column(c, typeOf(v.m.schema, c))?.[n] ?? null;
+  cut: number,
+): boolean {
+  if (!base || n === undefined) return false;
+  for (const c of Object.keys(schema)) {
+    const t = base.index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
+    if (t !== null && t !== undefined && t > cut) return true;
   }
-  return row;
+  return false;
 }
 
 /** IDs with no base row: remembered not-found ones, or missing every requested column. */
 function absent(
   v: TableView,
   ids: readonly string[],
-  found: ReadonlySet<string>,
+  seen: ReadonlySet<string>,
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
+  found: Found,
 ): void {
   for (const id of ids) {
-    if (found.has(id)) continue;
-    if (notFoundStill(v.notFound.get(id), undefined, policy)) notFound.push(id);
-    else missing.set(id, [...columns]);
+    if (seen.has(id)) continue;
+    if (notFoundStill(v.notFound.get(id), undefined, policy)) found.notFound.push(id);
+    else found.missing.set(id, [...columns]);
   }
 }
 
@@ -203,127 +266,117 @@ async function baseSmall(
   ids: readonly string[],
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
-): Promise<StoreLookup> {
-  const { m } = v;
-  const { bySlot } = v;
+  found: Found,
+): Promise<void> {
+  const { m, bySlot } = v;
   const groups = m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : v.slots.group(ids);
-  const records: Record<string, unknown>[] = [];
-  const found = new Set<string>();
+  const seen = new Set<string>();
+  // Base rows carry no tombstone: nothing hides them but the TTL.
+  const bounds = staleBounds(-1, policy);
   for (const [slot, slotIds] of groups) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
-    const index = await v.index(part);
-    const cols = columns.map((c) => ({
-      c,
-      values: index.column(c, typeOf(m.schema, c)),
-      at: index.column(tsCol(c), 'float'),
-    }));
+    const { index, cols } = partColumnsOf(await v.index(part), columns, m.schema);
     for (const id of slotIds) {
       const row = index.rows.get(id);
       if (row === undefined) continue;
-      found.add(id);
+      seen.add(id);
       const rec: Record<string, unknown> = { id };
-      const stale: string[] = [];
-      for (const { c, values, at } of cols) {
-        rec[c] = values?.[row] ?? null;
-        const t = at?.[row] as number | null | undefined;
-        if (isStale(t ?? undefined, -1, policy)) stale.push(c);
+      let stale: string[] | undefined;
+      for (let j = 0; j < columns.length; j++) {
+        const { values, at } = cols[j]!;
+        rec[columns[j]!] = values?.[row] ?? null;
+        if (isStale(at?.[row] as number | null | undefined, bounds)) {
+          stale ??= [];
+          stale.push(columns[j]!);
+        }
       }
-      records.push(rec);
-      if (stale.length > 0) missing.set(id, stale);
+      found.records.push(rec);
+      if (stale) found.missing.set(id, stale);
     }
   }
-  absent(v, ids, found, columns, policy, missing, notFound);
-  return fromRecords(v, records, columns, missing, notFound);
+  if (seen.size < ids.length) absent(v, ids, seen, columns, policy, found);
 }
 
-/** The large-lookup path: one lazy polars query over every part that can hold the IDs. */
+/** Stale-flag column of a requested column (bookkeeping, dropped from the answer). */
+const staleCol = (c: string): string => `_cg_stale__${c}`;
+const ANY_STALE = '_cg_stale';
+
+/**
+ * The large-lookup path: one lazy polars query over every part that can hold the IDs, semi-joined
+ * with the request's ID frame (the IDs merged in JS are removed by an anti join). The stale
+ * flags are computed in the same query, off the event loop.
+ */
 async function baseLarge(
   v: TableView,
-  ids: readonly string[],
+  plain: readonly string[],
+  ids: pl.DataFrame,
+  exclude: readonly string[] | undefined,
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
-): Promise<StoreLookup> {
-  const { m } = v;
+  found: Found,
+): Promise<pl.DataFrame> {
+  const { m, bySlot } = v;
   const known = columns.filter((c) => Object.hasOwn(m.schema, c));
   const unknown = columns.filter((c) => !Object.hasOwn(m.schema, c));
   const select = ['id', ...known, ...known.map(tsCol)];
-  const { bySlot } = v;
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
-    m.parts.length === 1 || ids.length >= m.parts.length * 1_000
+    m.parts.length === 1 || plain.length >= m.parts.length * 1_000
       ? m.parts.map(slotName)
-      : [...v.slots.group(ids).keys()];
+      : [...v.slots.group(plain).keys()];
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (part) parts.push((await v.part(part)).lazy().select(...select));
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
-  let found =
+  let q =
     parts.length === 0
-      ? emptyPart(subSchema).select(...partColumns(subSchema))
-      : await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
-          .join(idFrame(ids).lazy(), { on: 'id', how: 'semi' })
-          .collect();
-  const foundIds =
-    found.height === ids.length && unknown.length === 0
-      ? undefined
-      : (found.getColumn('id').toArray() as string[]);
-  if (foundIds) {
-    absent(v, ids, new Set(foundIds), columns, policy, missing, notFound);
-    if (unknown.length > 0) for (const id of foundIds) missing.set(id, [...unknown]);
+      ? emptyPart(subSchema)
+          .select(...partColumns(subSchema))
+          .lazy()
+      : (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true })).join(
+          ids.lazy(),
+          {
+            on: 'id',
+            how: 'semi',
+          },
+        );
+  if (exclude) q = q.join(idFrame(exclude).lazy(), { on: 'id', how: 'anti' });
+  const bounds = staleBounds(-1, policy);
+  const flags = known.map((c) => staleExpr(pl.col(tsCol(c)), bounds).alias(staleCol(c)));
+  const nulls = unknown.map((c) =>
+    pl
+      .lit(null)
+      .cast(dtypeOf(typeOf(v.schema, c) ?? 'string'))
+      .alias(c),
+  );
+  const rows = await q
+    .withColumns(
+      ...flags,
+      ...nulls,
+      (known.length > 0 ? pl.anyHorizontal(flags) : pl.lit(false)).alias(ANY_STALE),
+    )
+    .collect();
+  if (rows.height !== plain.length || unknown.length > 0) {
+    const foundIds = rows.getColumn('id').toArray() as string[];
+    if (rows.height !== plain.length) absent(v, plain, new Set(foundIds), columns, policy, found);
+    if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
   }
-  if (known.length > 0) addStaleColumns(found, known, policy, missing);
-  found = found.select('id', ...known);
-  if (unknown.length > 0)
-    found = found.withColumns(
-      ...unknown.map((c) =>
-        pl
-          .lit(null)
-          .cast(dtypeOf(typeOf(v.schema, c) ?? 'string'))
-          .alias(c),
-      ),
-    );
-  const frame = found.select('id', ...columns);
-  return {
-    frame: () => frame,
-    records: () => toRecords(frame, v.schema),
-    missing,
-    notFound,
-    small: false,
-    types: typesOf(columns, v.schema),
-  };
+  if (known.length > 0) addStale(rows, known, found);
+  return rows.select('id', ...columns);
 }
 
-/** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */
-function addStaleColumns(
-  found: pl.DataFrame,
-  known: string[],
-  policy: RowPolicy,
-  missing: Map<string, string[]>,
-): void {
-  const ttl = policy.ttlMs;
-  const staleOf = (c: string): pl.Expr =>
-    ttl === undefined
-      ? pl.col(tsCol(c)).isNull()
-      : pl
-          .col(tsCol(c))
-          .isNull()
-          .or(pl.col(tsCol(c)).lt(policy.now - ttl));
-  const stale = found
-    .filter(pl.anyHorizontal(known.map(staleOf)))
-    .select('id', ...known.map((c) => staleOf(c).alias(c)));
+/** Adds, for found rows, the columns never fetched or past their TTL (usually none). */
+function addStale(rows: pl.DataFrame, known: readonly string[], found: Found): void {
+  const stale = rows.select('id', ANY_STALE, ...known.map(staleCol)).filter(pl.col(ANY_STALE));
   if (stale.height === 0) return;
   for (const rec of stale.toRecords()) {
     const id = rec['id'] as string;
-    const cols = known.filter((c) => rec[c] === true);
-    const prev = missing.get(id);
+    const cols = known.filter((c) => rec[staleCol(c)] === true);
+    const prev = found.missing.get(id);
     if (prev) for (const c of cols) prev.push(c);
-    else missing.set(id, cols);
+    else found.missing.set(id, cols);
   }
 }

@@ -112,8 +112,3 @@ export function isNotFound(r: OverlayRow, p: RowPolicy): boolean {
 export function notFoundStill(nf: number | undefined, del: number | undefined, p: RowPolicy): boolean {
   return nf !== undefined && nf > (del ?? -1) && nf > (p.truncatedAt ?? -1) && p.now - nf < p.notFoundTtlMs;
 }
-
-/** Whether a visible column's value is stale: never fetched, hidden, or past the TTL. */
-export function isStale(at: number | undefined, cut: number, p: RowPolicy): boolean {
-  return at === undefined || at <= cut || (p.ttlMs !== undefined && at < p.now - p.ttlMs);
-}
