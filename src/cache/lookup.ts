@@ -9,7 +9,7 @@ import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import { notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
+import { notFoundStill, type Overlay, type OverlayRow, overlayIds, own, type RowPolicy } from './overlay.js';
 import type { PartIndex } from './part-io.js';
 import { columnsFrame } from './result-frame.js';
 import { isStale, staleBounds, staleExpr } from './staleness.js';
@@ -46,7 +46,9 @@ export interface TableView {
   /** The manifest's parts by slot name. */
   bySlot: ReadonlyMap<string, PartEntry>;
   notFound: ReadonlyMap<string, number>;
-  /** Overlay rows of an ID, newest last (delta index, flushing buffer, write buffer). */
+  /** The non-empty overlays, oldest first (delta index, flushing buffer, write buffer). */
+  overlays: readonly Overlay[];
+  /** Overlay rows of an ID, newest last. */
   overlay(id: string): OverlayRow[] | undefined;
   /** A part's frame aligned to the manifest schema. */
   part(p: PartEntry): Promise<pl.DataFrame>;
@@ -68,24 +70,33 @@ export async function lookupView(
   policy: RowPolicy,
   smallMax: number,
 ): Promise<StoreLookup> {
-  const plain: string[] = [];
-  const overlaid: Array<[string, OverlayRow[]]> = [];
-  for (const id of ids) {
-    const o = v.overlay(id);
-    if (o) overlaid.push([id, o]);
-    else plain.push(id);
-  }
   const found: Found = { records: [], missing: new Map(), notFound: [] };
-  // Base rows first, then merged rows: the order records and missing IDs come in.
-  if (plain.length <= smallMax) {
+  if (ids.length <= smallMax) {
+    const plain: string[] = [];
+    const overlaid: Array<[string, OverlayRow[]]> = [];
+    for (const id of ids) {
+      const o = v.overlay(id);
+      if (o) overlaid.push([id, o]);
+      else plain.push(id);
+    }
+    // Base rows first, then merged rows: the order records and missing IDs come in.
     if (plain.length > 0) await baseSmall(v, plain, columns, policy, found);
     if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
     return answer(v, columns, found);
   }
-  // One ID frame for the whole request: the base query and the answer's ID order share it.
+  // One ID frame for the whole request: finding the overlaid IDs, the base query and the
+  // answer's ID order share it. A Map probe per ID cost more than the native join (cache misses).
   const all: IdFrame = { list: ids, frame: idFrame(ids) };
-  const exclude = overlaid.length > 0 ? overlaid.map(([id]) => id) : undefined;
-  const frame = await baseLarge(v, plain, all.frame, exclude, columns, policy, found);
+  const ov = overlayIds(v.overlays);
+  const overlaid: Array<[string, OverlayRow[]]> = [];
+  if (ov) {
+    const hit = await all.frame.lazy().join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
+    for (const id of hit.getColumn('id').toArray() as string[]) {
+      const o = v.overlay(id);
+      if (o) overlaid.push([id, o]);
+    }
+  }
+  const frame = await baseLarge(v, all, ov, overlaid, columns, policy, found);
   if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
   return answer(v, columns, found, { frame, ids: all });
 }
@@ -298,20 +309,19 @@ async function baseSmall(
   if (seen.size < ids.length) absent(v, ids, seen, columns, policy, found);
 }
 
-/** Stale-flag column of a requested column (bookkeeping, dropped from the answer). */
-const staleCol = (c: string): string => `_cg_stale__${c}`;
+/** Whether any requested column of a base row is stale (bookkeeping, dropped from the answer). */
 const ANY_STALE = '_cg_stale';
 
 /**
  * The large-lookup path: one lazy polars query over every part that can hold the IDs, semi-joined
- * with the request's ID frame (the IDs merged in JS are removed by an anti join). The stale
- * flags are computed in the same query, off the event loop.
+ * with the request's ID frame; the overlaid IDs (merged in JS) are removed by an anti join. The
+ * stale flags are computed in the same query, off the event loop.
  */
 async function baseLarge(
   v: TableView,
-  plain: readonly string[],
-  ids: pl.DataFrame,
-  exclude: readonly string[] | undefined,
+  ids: IdFrame,
+  overlayFrame: pl.DataFrame | undefined,
+  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
   columns: readonly string[],
   policy: RowPolicy,
   found: Found,
@@ -322,9 +332,9 @@ async function baseLarge(
   const select = ['id', ...known, ...known.map(tsCol)];
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
-    m.parts.length === 1 || plain.length >= m.parts.length * 1_000
+    m.parts.length === 1 || ids.list.length >= m.parts.length * 1_000
       ? m.parts.map(slotName)
-      : [...v.slots.group(plain).keys()];
+      : [...v.slots.group(ids.list).keys()];
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
@@ -337,44 +347,50 @@ async function baseLarge(
           .select(...partColumns(subSchema))
           .lazy()
       : (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true })).join(
-          ids.lazy(),
-          {
-            on: 'id',
-            how: 'semi',
-          },
+          ids.frame.lazy(),
+          { on: 'id', how: 'semi' },
         );
-  if (exclude) q = q.join(idFrame(exclude).lazy(), { on: 'id', how: 'anti' });
-  const bounds = staleBounds(-1, policy);
-  const flags = known.map((c) => staleExpr(pl.col(tsCol(c)), bounds).alias(staleCol(c)));
-  const nulls = unknown.map((c) =>
-    pl
-      .lit(null)
-      .cast(dtypeOf(typeOf(v.schema, c) ?? 'string'))
-      .alias(c),
-  );
-  const rows = await q
-    .withColumns(
-      ...flags,
-      ...nulls,
-      (known.length > 0 ? pl.anyHorizontal(flags) : pl.lit(false)).alias(ANY_STALE),
-    )
-    .collect();
-  if (rows.height !== plain.length || unknown.length > 0) {
+  // Every overlay ID, not only the request's overlaid ones: the semi join already kept only these.
+  if (overlayFrame) q = q.join(overlayFrame.lazy(), { on: 'id', how: 'anti' });
+  const stamps = known.map(tsCol);
+  if (known.length > 0) {
+    // The stamp columns become their stale flags, through one multi-column expression: every
+    // nodejs-polars Expr is a costly JS wrapper, so one per column added up.
+    q = q
+      .withColumns(staleExpr(pl.col(stamps), staleBounds(-1, policy)))
+      .withColumns(pl.anyHorizontal(pl.col(stamps)).alias(ANY_STALE));
+  }
+  if (unknown.length > 0)
+    q = q.withColumns(
+      ...unknown.map((c) =>
+        pl
+          .lit(null)
+          .cast(dtypeOf(typeOf(v.schema, c) ?? 'string'))
+          .alias(c),
+      ),
+    );
+  const rows = await q.collect();
+  const plainCount = ids.list.length - overlaid.length;
+  if (rows.height !== plainCount || unknown.length > 0) {
     const foundIds = rows.getColumn('id').toArray() as string[];
-    if (rows.height !== plain.length) absent(v, plain, new Set(foundIds), columns, policy, found);
+    if (rows.height !== plainCount) {
+      const merged = new Set(overlaid.map(([id]) => id));
+      const plain = ids.list.filter((id) => !merged.has(id));
+      absent(v, plain, new Set(foundIds), columns, policy, found);
+    }
     if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
   }
   if (known.length > 0) addStale(rows, known, found);
   return rows.select('id', ...columns);
 }
 
-/** Adds, for found rows, the columns never fetched or past their TTL (usually none). */
+/** Adds, for found rows, the columns never fetched or past their TTL (usually none); stamp columns hold the stale flags. */
 function addStale(rows: pl.DataFrame, known: readonly string[], found: Found): void {
-  const stale = rows.select('id', ANY_STALE, ...known.map(staleCol)).filter(pl.col(ANY_STALE));
+  const stale = rows.select('id', ANY_STALE, ...known.map(tsCol)).filter(pl.col(ANY_STALE));
   if (stale.height === 0) return;
   for (const rec of stale.toRecords()) {
     const id = rec['id'] as string;
-    const cols = known.filter((c) => rec[staleCol(c)] === true);
+    const cols = known.filter((c) => rec[tsCol(c)] === true);
     const prev = found.missing.get(id);
     if (prev) for (const c of cols) prev.push(c);
     else found.missing.set(id, cols);

@@ -23,16 +23,19 @@ describe('the staleness rule', () => {
   for (const edge of [NOW - TTL, ...cuts]) stamps.push(edge - 1, edge - 0.5, edge, edge + 0.5, edge + 1);
 
   it.each(policies)('JS and polars agree at every edge (%s)', async (_name, policy) => {
-    const at = pl.Series('at', stamps, pl.Float64);
+    // Two stamp columns through one expression, as the large lookup path evaluates it.
+    const at = pl.DataFrame([
+      pl.Series('at', stamps, pl.Float64),
+      pl.Series('at2', stamps.toReversed(), pl.Float64),
+    ]);
     for (const cut of cuts) {
       const b = staleBounds(cut, policy);
-      const js = stamps.map((s) => isStale(s, b));
-      const frame = await pl
-        .DataFrame([at])
+      const frame = await at
         .lazy()
-        .select(staleExpr(pl.col('at'), b).alias('stale'))
+        .select(staleExpr(pl.col(['at', 'at2']), b))
         .collect();
-      expect(frame.getColumn('stale').toArray()).toEqual(js);
+      expect(frame.getColumn('at').toArray()).toEqual(stamps.map((s) => isStale(s, b)));
+      expect(frame.getColumn('at2').toArray()).toEqual(stamps.toReversed().map((s) => isStale(s, b)));
     }
   });
 
