@@ -5,7 +5,7 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
+import { dtypeOf, type LogicalType, readValues, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
@@ -81,7 +81,8 @@ export async function lookupView(
     }
     // Base rows first, then merged rows: the order records and missing IDs come in.
     if (plain.length > 0) await baseSmall(v, plain, columns, policy, found);
-    if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
+    if (overlaid.length > 0)
+      mergeOverlaid(v, overlaid, await indexedBase(v, overlaid, columns), columns, policy, found);
     return answer(v, columns, found);
   }
   // One ID frame for the whole request: finding the overlaid IDs, the base query and the
@@ -89,16 +90,25 @@ export async function lookupView(
   const all: IdFrame = { list: ids, frame: idFrame(ids) };
   const ov = overlayIds(v.overlays);
   const overlaid: Array<[string, OverlayRow[]]> = [];
+  let hit: pl.DataFrame | undefined;
   if (ov) {
-    const hit = await all.frame.lazy().join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
-    for (const id of hit.getColumn('id').toArray() as string[]) {
-      const o = v.overlay(id);
-      if (o) overlaid.push([id, o]);
-    }
+    hit = await all.frame.lazy().join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
+    // Every ID of `ov` has overlay rows: overlays only gain rows.
+    for (const id of hit.getColumn('id').toArray() as string[]) overlaid.push([id, v.overlay(id)!]);
   }
-  const frame = await baseLarge(v, all, ov, overlaid, columns, policy, found);
-  if (overlaid.length > 0) await mergeOverlaid(v, overlaid, columns, policy, found);
-  return answer(v, columns, found, { frame, ids: all });
+  const { plain, merged } = await baseLarge(
+    v,
+    all,
+    overlaid.length > 0 ? hit : undefined,
+    columns,
+    policy,
+    found,
+  );
+  if (overlaid.length > 0) {
+    const base = merged && frameRows(merged, columns, v.m.schema);
+    mergeOverlaid(v, overlaid, () => base, columns, policy, found);
+  }
+  return answer(v, columns, found, { frame: plain, ids: all });
 }
 
 /** The one shape of a lookup's answer: JS records, plus the large path's polars rows if any. */
@@ -132,23 +142,87 @@ function answer(
   return res;
 }
 
-/** Where a part's requested columns and their stamps are, for rows merged in JS. */
-interface PartColumns {
-  index: PartIndex;
-  /** Aligned with the requested columns; undefined where the part (or the schema) lacks one. */
-  cols: Array<{ values: unknown[] | undefined; at: unknown[] | undefined }>;
+/** Base rows seen from JS, for merging with overlay rows. */
+interface BaseRows {
+  /** Row number of an ID's base row, if it has one. */
+  row(id: string): number | undefined;
+  /** Values and stamps aligned with the requested columns; undefined where the part (or the schema) lacks one. */
+  cols: Array<{ values: readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
+  /** Whether any column of row `n` (not only the requested ones) was fetched after `cut`. */
+  fetchedAfter(n: number, cut: number): boolean;
 }
 
-function partColumnsOf(index: PartIndex, columns: readonly string[], schema: TableSchema): PartColumns {
+/** A part's rows through its JS index (small lookups). */
+function indexRows(index: PartIndex, columns: readonly string[], schema: TableSchema): BaseRows {
+  const stamps = Object.keys(schema).map((c) => tsCol(c));
   return {
-    index,
+    row: (id) => index.rows.get(id),
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
       return type === undefined
         ? { values: undefined, at: undefined }
         : { values: index.column(c, type), at: index.column(tsCol(c), 'float') };
     }),
+    fetchedAfter: (n, cut) =>
+      stamps.some((s) => {
+        const t = index.column(s, 'float')?.[n] as number | null | undefined;
+        return t !== null && t !== undefined && t > cut;
+      }),
   };
+}
+
+/** Column holding the newest stamp of a base row, for rows merged in JS (bookkeeping). */
+const LAST = '_cg_last';
+
+/**
+ * The base rows of overlaid IDs, taken from the large path's query (`id`, requested columns and
+ * stamps, and LAST): a few thousand rows read as JS arrays once, instead of probing the part's
+ * million-entry JS index per ID.
+ */
+function frameRows(df: pl.DataFrame, columns: readonly string[], schema: TableSchema): BaseRows {
+  const has = new Set(df.columns);
+  const read = (c: string, type: LogicalType): unknown[] | undefined =>
+    has.has(c) ? readValues(df.getColumn(c), type) : undefined;
+  const ids = df.getColumn('id').toArray() as string[];
+  const rows = new Map(ids.map((id, i) => [id, i]));
+  const last = read(LAST, 'float');
+  return {
+    row: (id) => rows.get(id),
+    cols: columns.map((c) => {
+      const type = typeOf(schema, c);
+      return type === undefined
+        ? { values: undefined, at: undefined }
+        : { values: read(c, type), at: read(tsCol(c), 'float') };
+    }),
+    fetchedAfter: (n, cut) => {
+      const t = last?.[n] as number | null | undefined;
+      return t !== null && t !== undefined && t > cut;
+    },
+  };
+}
+
+/** For small lookups: each overlaid ID's part, read through its JS index (one await per part). */
+async function indexedBase(
+  v: TableView,
+  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  columns: readonly string[],
+): Promise<(i: number) => BaseRows | undefined> {
+  const byPart = new Map<PartEntry, BaseRows>();
+  const of: Array<BaseRows | undefined> = [];
+  for (const [id] of overlaid) {
+    const slot = v.slots.slotOf(id);
+    const part = slot === undefined ? undefined : v.bySlot.get(slot);
+    let base: BaseRows | undefined;
+    if (part) {
+      base = byPart.get(part);
+      if (!base) {
+        base = indexRows(await v.index(part), columns, v.m.schema);
+        byPart.set(part, base);
+      }
+    }
+    of.push(base);
+  }
+  return (i) => of[i];
 }
 
 const later = (a: number | undefined, b: number | undefined): number | undefined =>
@@ -159,28 +233,20 @@ const later = (a: number | undefined, b: number | undefined): number | undefined
  * the base row and the overlay rows (ties go to the later layer). Only the requested columns
  * are read; every column's stamp only when a tombstone or not-found answer may hide the row.
  */
-async function mergeOverlaid(
+function mergeOverlaid(
   v: TableView,
   overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  baseOf: (i: number) => BaseRows | undefined,
   columns: readonly string[],
   policy: RowPolicy,
   found: Found,
-): Promise<void> {
-  const { schema } = v.m;
-  // One index per part, fetched once: awaiting per ID cost a promise turn each.
-  const byPart = new Map<PartEntry, PartColumns>();
-  for (const [id, layers] of overlaid) {
-    const slot = v.slots.slotOf(id);
-    const part = slot === undefined ? undefined : v.bySlot.get(slot);
-    let base: PartColumns | undefined;
-    if (part) {
-      base = byPart.get(part);
-      if (!base) {
-        base = partColumnsOf(await v.index(part), columns, schema);
-        byPart.set(part, base);
-      }
-    }
-    const n = base?.index.rows.get(id);
+): void {
+  // Most rows carry no tombstone: their bounds are shared.
+  const plainBounds = staleBounds(-1, policy);
+  for (let i = 0; i < overlaid.length; i++) {
+    const [id, layers] = overlaid[i]!;
+    const base = baseOf(i);
+    const n = base?.row(id);
     // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
     let ok = n === undefined ? undefined : 0;
     let nf = v.notFound.get(id);
@@ -195,14 +261,14 @@ async function mergeOverlaid(
       !(
         (ok !== undefined && ok > cut) ||
         layers.some((l) => stampAfter(l.at, cut)) ||
-        baseStampAfter(base, n, schema, cut)
+        (n !== undefined && base!.fetchedAfter(n, cut))
       )
     ) {
       if (notFoundStill(nf, del, policy)) found.notFound.push(id);
       else found.missing.set(id, [...columns]);
       continue;
     }
-    const bounds = staleBounds(cut, policy);
+    const bounds = cut === -1 ? plainBounds : staleBounds(cut, policy);
     const rec: Record<string, unknown> = { id };
     let stale: string[] | undefined;
     for (let j = 0; j < columns.length; j++) {
@@ -240,21 +306,6 @@ function stampAfter(at: Readonly<Record<string, number>>, cut: number): boolean 
   return false;
 }
 
-/** Whether any column of the base row was fetched after `cut` (every schema column is read). */
-function baseStampAfter(
-  base: PartColumns | undefined,
-  n: number | undefined,
-  schema: TableSchema,
-  cut: number,
-): boolean {
-  if (!base || n === undefined) return false;
-  for (const c of Object.keys(schema)) {
-    const t = base.index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
-    if (t !== null && t !== undefined && t > cut) return true;
-  }
-  return false;
-}
-
 /** IDs with no base row: remembered not-found ones, or missing every requested column. */
 function absent(
   v: TableView,
@@ -287,9 +338,10 @@ async function baseSmall(
   for (const [slot, slotIds] of groups) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
-    const { index, cols } = partColumnsOf(await v.index(part), columns, m.schema);
+    const base = indexRows(await v.index(part), columns, m.schema);
+    const { cols } = base;
     for (const id of slotIds) {
-      const row = index.rows.get(id);
+      const row = base.row(id);
       if (row === undefined) continue;
       seen.add(id);
       const rec: Record<string, unknown> = { id };
@@ -314,22 +366,25 @@ const ANY_STALE = '_cg_stale';
 
 /**
  * The large-lookup path: one lazy polars query over every part that can hold the IDs, semi-joined
- * with the request's ID frame; the overlaid IDs (merged in JS) are removed by an anti join. The
- * stale flags are computed in the same query, off the event loop.
+ * with the request's ID frame, then split in two: the rows of plain IDs (with stale flags, all
+ * computed off the event loop) and the base rows of the overlaid IDs in `hit` (merged in JS).
  */
 async function baseLarge(
   v: TableView,
   ids: IdFrame,
-  overlayFrame: pl.DataFrame | undefined,
-  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  hit: pl.DataFrame | undefined,
   columns: readonly string[],
   policy: RowPolicy,
   found: Found,
-): Promise<pl.DataFrame> {
+): Promise<{ plain: pl.DataFrame; merged?: pl.DataFrame }> {
   const { m, bySlot } = v;
   const known = columns.filter((c) => Object.hasOwn(m.schema, c));
   const unknown = columns.filter((c) => !Object.hasOwn(m.schema, c));
-  const select = ['id', ...known, ...known.map(tsCol)];
+  const stamps = known.map(tsCol);
+  const select: Array<string | pl.Expr> = ['id', ...known, ...stamps];
+  // For merged rows: whether any column (not only the requested ones) is newer than a tombstone.
+  const allStamps = Object.keys(m.schema).map((c) => tsCol(c));
+  if (hit && allStamps.length > 0) select.push(pl.maxHorizontal(allStamps.map((c) => pl.col(c))).alias(LAST));
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
     m.parts.length === 1 || ids.list.length >= m.parts.length * 1_000
@@ -341,18 +396,22 @@ async function baseLarge(
     if (part) parts.push((await v.part(part)).lazy().select(...select));
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
-  let q =
+  const rows =
     parts.length === 0
-      ? emptyPart(subSchema)
-          .select(...partColumns(subSchema))
-          .lazy()
-      : (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true })).join(
-          ids.frame.lazy(),
-          { on: 'id', how: 'semi' },
-        );
-  // Every overlay ID, not only the request's overlaid ones: the semi join already kept only these.
-  if (overlayFrame) q = q.join(overlayFrame.lazy(), { on: 'id', how: 'anti' });
-  const stamps = known.map(tsCol);
+      ? undefined
+      : await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
+          .join(ids.frame.lazy(), { on: 'id', how: 'semi' })
+          .collect();
+  let q =
+    rows?.lazy() ??
+    emptyPart(subSchema)
+      .select(...partColumns(subSchema))
+      .lazy();
+  let merged: pl.DataFrame | undefined;
+  if (hit) {
+    merged = rows ? await rows.lazy().join(hit.lazy(), { on: 'id', how: 'semi' }).collect() : undefined;
+    q = q.join(hit.lazy(), { on: 'id', how: 'anti' });
+  }
   if (known.length > 0) {
     // The stamp columns become their stale flags, through one multi-column expression: every
     // nodejs-polars Expr is a costly JS wrapper, so one per column added up.
@@ -369,19 +428,20 @@ async function baseLarge(
           .alias(c),
       ),
     );
-  const rows = await q.collect();
-  const plainCount = ids.list.length - overlaid.length;
-  if (rows.height !== plainCount || unknown.length > 0) {
-    const foundIds = rows.getColumn('id').toArray() as string[];
-    if (rows.height !== plainCount) {
-      const merged = new Set(overlaid.map(([id]) => id));
-      const plain = ids.list.filter((id) => !merged.has(id));
-      absent(v, plain, new Set(foundIds), columns, policy, found);
+  const plain = await q.collect();
+  const plainCount = ids.list.length - (hit?.height ?? 0);
+  if (plain.height !== plainCount || unknown.length > 0) {
+    const foundIds = plain.getColumn('id').toArray() as string[];
+    if (plain.height !== plainCount) {
+      const overlaid = new Set(hit ? (hit.getColumn('id').toArray() as string[]) : []);
+      const plainIds = ids.list.filter((id) => !overlaid.has(id));
+      absent(v, plainIds, new Set(foundIds), columns, policy, found);
     }
     if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
   }
-  if (known.length > 0) addStale(rows, known, found);
-  return rows.select('id', ...columns);
+  if (known.length > 0) addStale(plain, known, found);
+  const out = plain.select('id', ...columns);
+  return merged ? { plain: out, merged } : { plain: out };
 }
 
 /** Adds, for found rows, the columns never fetched or past their TTL (usually none); stamp columns hold the stale flags. */
