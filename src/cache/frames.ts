@@ -42,12 +42,3 @@ export function alignToSchema(df: pl.DataFrame, schema: TableSchema): pl.DataFra
   const withAll = add.length > 0 ? df.withColumns(...add) : df;
   return withAll.select(...partColumns(schema));
 }
-
-/** Join on `id`; one typed seam for polars' schema-generic join overloads. */
-export function joinById(
-  left: pl.DataFrame,
-  right: pl.DataFrame,
-  how: 'left' | 'semi' | 'anti' | 'inner',
-): pl.DataFrame {
-  return left.join(right, { on: 'id', how });
-}

@@ -5,22 +5,15 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, type LogicalType, toRecords, toSeries } from './column-types.js';
+import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import {
-  cutOf,
-  isLive,
-  isNotFound,
-  isStale,
-  mergeRow,
-  notFoundStill,
-  type OverlayRow,
-  own,
-  type RowPolicy,
-} from './overlay.js';
+import { notFoundStill, type Overlay, type OverlayRow, overlayIds, type RowPolicy } from './overlay.js';
+import { type Found, frameRows, indexedBase, indexRows, LAST, mergeOverlaid } from './overlay-merge.js';
 import type { PartIndex } from './part-io.js';
+import { columnsFrame } from './result-frame.js';
+import { isStale, staleBounds, staleExpr } from './staleness.js';
 
 export interface StoreLookup {
   /** Rows found: `id` and every requested column (typed nulls for columns never cached). */
@@ -35,6 +28,14 @@ export interface StoreLookup {
   small: boolean;
   /** Logical type of each requested column (string for columns never cached). */
   types: Record<string, LogicalType>;
+  /** The requested IDs as a frame, when the lookup built one (large lookups): reuse it to order the answer. */
+  ids?: IdFrame;
+}
+
+/** A frame of one `id` column holding `list`, in its order. */
+export interface IdFrame {
+  list: readonly string[];
+  frame: pl.DataFrame;
 }
 
 /** What a lookup reads: one committed version plus the overlay rows of this process. */
@@ -46,7 +47,9 @@ export interface TableView {
   /** The manifest's parts by slot name. */
   bySlot: ReadonlyMap<string, PartEntry>;
   notFound: ReadonlyMap<string, number>;
-  /** Overlay rows of an ID, newest last (delta index, flushing buffer, write buffer). */
+  /** The non-empty overlays, oldest first (delta index, flushing buffer, write buffer). */
+  overlays: readonly Overlay[];
+  /** Overlay rows of an ID, newest last. */
   overlay(id: string): OverlayRow[] | undefined;
   /** A part's frame aligned to the manifest schema. */
   part(p: PartEntry): Promise<pl.DataFrame>;
@@ -61,139 +64,91 @@ export async function lookupView(
   policy: RowPolicy,
   smallMax: number,
 ): Promise<StoreLookup> {
-  const plain: string[] = [];
+  const found: Found = { records: [], missing: new Map(), notFound: [] };
+  if (ids.length <= smallMax) {
+    const plain: string[] = [];
+    const overlaid: Array<[string, OverlayRow[]]> = [];
+    for (const id of ids) {
+      const o = v.overlay(id);
+      if (o) overlaid.push([id, o]);
+      else plain.push(id);
+    }
+    // Base rows first, then merged rows: the order records and missing IDs come in.
+    if (plain.length > 0) await baseSmall(v, plain, columns, policy, found);
+    if (overlaid.length > 0)
+      mergeOverlaid(v, overlaid, await indexedBase(v, overlaid, columns), columns, policy, found);
+    return answer(v, columns, found);
+  }
+  // One ID frame for the whole request: finding the overlaid IDs, the base query and the
+  // answer's ID order share it. A Map probe per ID cost more than the native join (cache misses).
+  const all: IdFrame = { list: ids, frame: idFrame(ids) };
+  const ov = overlayIds(v.overlays);
   const overlaid: Array<[string, OverlayRow[]]> = [];
-  for (const id of ids) {
-    const o = v.overlay(id);
-    if (o) overlaid.push([id, o]);
-    else plain.push(id);
+  let hit: pl.DataFrame | undefined;
+  if (ov) {
+    hit = await all.frame.lazy().join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
+    // Every ID of `ov` has overlay rows: overlays only gain rows.
+    for (const id of hit.getColumn('id').toArray() as string[]) overlaid.push([id, v.overlay(id)!]);
   }
-  const missing = new Map<string, string[]>();
-  const notFound: string[] = [];
-  const base =
-    plain.length === 0
-      ? undefined
-      : plain.length <= smallMax
-        ? await baseSmall(v, plain, columns, policy, missing, notFound)
-        : await baseLarge(v, plain, columns, policy, missing, notFound);
-  if (overlaid.length === 0 && base) return base;
-  // One index per part, fetched once: awaiting per ID cost a promise turn each.
-  const indexes = new Map<PartEntry, PartIndex>();
-  const partOf = new Map<string, PartEntry>();
-  for (const [id] of overlaid) {
-    const slot = v.slots.slotOf(id);
-    const part = slot === undefined ? undefined : v.bySlot.get(slot);
-    if (!part) continue;
-    partOf.set(id, part);
-    if (!indexes.has(part)) indexes.set(part, await v.index(part));
+  const { plain, merged } = await baseLarge(
+    v,
+    all,
+    overlaid.length > 0 ? hit : undefined,
+    columns,
+    policy,
+    found,
+  );
+  if (overlaid.length > 0) {
+    const base = merged && frameRows(merged, columns, v.m.schema);
+    mergeOverlaid(v, overlaid, () => base, columns, policy, found);
   }
-  const records: Record<string, unknown>[] = [];
-  for (const [id, layers] of overlaid) {
-    const part = partOf.get(id);
-    const row = (part && baseRow(v, indexes.get(part)!, id)) ?? { values: {}, at: {} };
-    const nf = v.notFound.get(id);
-    if (nf !== undefined && (row.nf === undefined || nf > row.nf)) row.nf = nf;
-    for (const l of layers) mergeRow(row, l);
-    const cut = cutOf(row, policy);
-    if (!isLive(row, cut)) {
-      if (isNotFound(row, policy)) notFound.push(id);
-      else missing.set(id, [...columns]);
-      continue;
-    }
-    const rec: Record<string, unknown> = { id };
-    const stale: string[] = [];
-    for (const c of columns) {
-      const at = own(row.at, c);
-      rec[c] = at !== undefined && at > cut ? (own(row.values, c) ?? null) : null;
-      if (isStale(at, cut, policy)) stale.push(c);
-    }
-    records.push(rec);
-    if (stale.length > 0) missing.set(id, stale);
-  }
-  const overlay = fromRecords(v, records, columns, missing, notFound);
-  if (!base) return overlay;
-  return {
-    ...overlay,
-    records: () => [...base.records(), ...records],
-    frame: () => pl.concat([base.frame(), overlay.frame()], { how: 'vertical' }),
-    small: base.small,
-  };
+  return answer(v, columns, found, { frame: plain, ids: all });
 }
 
-/** A lookup answered by JS records (the small path, and rows merged with overlay rows). */
-function fromRecords(
+/** The one shape of a lookup's answer: JS records, plus the large path's polars rows if any. */
+function answer(
   v: TableView,
-  records: Record<string, unknown>[],
   columns: readonly string[],
-  missing: StoreLookup['missing'],
-  notFound: string[],
+  found: Found,
+  large?: { frame: pl.DataFrame; ids: IdFrame },
 ): StoreLookup {
-  return {
-    records: () => records,
-    frame: () => recordsFrame(records, columns, v.schema),
-    missing,
-    notFound,
-    small: true,
-    types: typesOf(columns, v.schema),
-  };
-}
-
-function typesOf(columns: readonly string[], schema: TableSchema): Record<string, LogicalType> {
-  const out: Record<string, LogicalType> = {};
-  for (const c of columns) out[c] = typeOf(schema, c) ?? 'string';
-  return out;
-}
-
-function recordsFrame(
-  records: readonly Record<string, unknown>[],
-  columns: readonly string[],
-  schema: TableSchema,
-): pl.DataFrame {
-  return pl.DataFrame([
-    pl.Series(
-      'id',
+  const types: Record<string, LogicalType> = {};
+  for (const c of columns) types[c] = typeOf(v.schema, c) ?? 'string';
+  const { records } = found;
+  const jsFrame = (): pl.DataFrame =>
+    columnsFrame(
       records.map((r) => r['id'] as string),
-      pl.String,
-    ),
-    ...columns.map((c) =>
-      toSeries(
-        c,
-        typeOf(schema, c) ?? 'string',
-        records.map((r) => r[c]),
-      ),
-    ),
-  ]);
-}
-
-/** The base row of one ID with every column and stamp (for merging with overlay rows). */
-function baseRow(v: TableView, index: PartIndex, id: string): OverlayRow | undefined {
-  const n = index.rows.get(id);
-  if (n === undefined) return undefined;
-  // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
-  const row: OverlayRow = { values: {}, at: {}, ok: 0 };
-  for (const c of Object.keys(v.m.schema)) {
-    const at = index.column(tsCol(c), 'float')?.[n] as number | null | undefined;
-    if (at === null || at === undefined) continue;
-    row.at[c] = at;
-    row.values[c] = index.column(c, typeOf(v.m.schema, c))?.[n] ?? null;
-  }
-  return row;
+      columns.map((c) => ({ name: c, type: types[c]!, values: records.map((r) => r[c]) })),
+    );
+  const res: StoreLookup = {
+    frame: jsFrame,
+    records: () => records,
+    missing: found.missing,
+    notFound: found.notFound,
+    small: large === undefined,
+    types,
+  };
+  if (!large) return res;
+  const { frame } = large;
+  res.ids = large.ids;
+  res.frame = () => (records.length === 0 ? frame : pl.concat([frame, jsFrame()], { how: 'vertical' }));
+  res.records = () => [...toRecords(frame, v.schema), ...records];
+  return res;
 }
 
 /** IDs with no base row: remembered not-found ones, or missing every requested column. */
 function absent(
   v: TableView,
   ids: readonly string[],
-  found: ReadonlySet<string>,
+  seen: ReadonlySet<string>,
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
+  found: Found,
 ): void {
   for (const id of ids) {
-    if (found.has(id)) continue;
-    if (notFoundStill(v.notFound.get(id), undefined, policy)) notFound.push(id);
-    else missing.set(id, [...columns]);
+    if (seen.has(id)) continue;
+    if (notFoundStill(v.notFound.get(id), undefined, policy)) found.notFound.push(id);
+    else found.missing.set(id, [...columns]);
   }
 }
 
@@ -203,85 +158,99 @@ async function baseSmall(
   ids: readonly string[],
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
-): Promise<StoreLookup> {
-  const { m } = v;
-  const { bySlot } = v;
+  found: Found,
+): Promise<void> {
+  const { m, bySlot } = v;
   const groups = m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : v.slots.group(ids);
-  const records: Record<string, unknown>[] = [];
-  const found = new Set<string>();
+  const seen = new Set<string>();
+  // Base rows carry no tombstone: nothing hides them but the TTL.
+  const bounds = staleBounds(-1, policy);
   for (const [slot, slotIds] of groups) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
-    const index = await v.index(part);
-    const cols = columns.map((c) => ({
-      c,
-      values: index.column(c, typeOf(m.schema, c)),
-      at: index.column(tsCol(c), 'float'),
-    }));
+    const base = indexRows(await v.index(part), columns, m.schema);
+    const { cols } = base;
     for (const id of slotIds) {
-      const row = index.rows.get(id);
+      const row = base.row(id);
       if (row === undefined) continue;
-      found.add(id);
+      seen.add(id);
       const rec: Record<string, unknown> = { id };
-      const stale: string[] = [];
-      for (const { c, values, at } of cols) {
-        rec[c] = values?.[row] ?? null;
-        const t = at?.[row] as number | null | undefined;
-        if (isStale(t ?? undefined, -1, policy)) stale.push(c);
+      let stale: string[] | undefined;
+      for (let j = 0; j < columns.length; j++) {
+        const { values, at } = cols[j]!;
+        rec[columns[j]!] = values?.[row] ?? null;
+        if (isStale(at?.[row] as number | null | undefined, bounds)) {
+          stale ??= [];
+          stale.push(columns[j]!);
+        }
       }
-      records.push(rec);
-      if (stale.length > 0) missing.set(id, stale);
+      found.records.push(rec);
+      if (stale) found.missing.set(id, stale);
     }
   }
-  absent(v, ids, found, columns, policy, missing, notFound);
-  return fromRecords(v, records, columns, missing, notFound);
+  if (seen.size < ids.length) absent(v, ids, seen, columns, policy, found);
 }
 
-/** The large-lookup path: one lazy polars query over every part that can hold the IDs. */
+/** Whether any requested column of a base row is stale (bookkeeping, dropped from the answer). */
+const ANY_STALE = '_cg_stale';
+
+/**
+ * The large-lookup path: one lazy polars query over every part that can hold the IDs, semi-joined
+ * with the request's ID frame, then split in two: the rows of plain IDs (with stale flags, all
+ * computed off the event loop) and the base rows of the overlaid IDs in `hit` (merged in JS).
+ */
 async function baseLarge(
   v: TableView,
-  ids: readonly string[],
+  ids: IdFrame,
+  hit: pl.DataFrame | undefined,
   columns: readonly string[],
   policy: RowPolicy,
-  missing: Map<string, string[]>,
-  notFound: string[],
-): Promise<StoreLookup> {
-  const { m } = v;
+  found: Found,
+): Promise<{ plain: pl.DataFrame; merged?: pl.DataFrame }> {
+  const { m, bySlot } = v;
   const known = columns.filter((c) => Object.hasOwn(m.schema, c));
   const unknown = columns.filter((c) => !Object.hasOwn(m.schema, c));
-  const select = ['id', ...known, ...known.map(tsCol)];
-  const { bySlot } = v;
+  const stamps = known.map(tsCol);
+  const select: Array<string | pl.Expr> = ['id', ...known, ...stamps];
+  // For merged rows: whether any column (not only the requested ones) is newer than a tombstone.
+  const allStamps = Object.keys(m.schema).map((c) => tsCol(c));
+  if (hit && allStamps.length > 0) select.push(pl.maxHorizontal(allStamps.map((c) => pl.col(c))).alias(LAST));
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
-    m.parts.length === 1 || ids.length >= m.parts.length * 1_000
+    m.parts.length === 1 || ids.list.length >= m.parts.length * 1_000
       ? m.parts.map(slotName)
-      : [...v.slots.group(ids).keys()];
+      : [...v.slots.group(ids.list).keys()];
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (part) parts.push((await v.part(part)).lazy().select(...select));
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
-  let found =
+  const rows =
     parts.length === 0
-      ? emptyPart(subSchema).select(...partColumns(subSchema))
-      : await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
-          .join(idFrame(ids).lazy(), { on: 'id', how: 'semi' })
-          .collect();
-  const foundIds =
-    found.height === ids.length && unknown.length === 0
       ? undefined
-      : (found.getColumn('id').toArray() as string[]);
-  if (foundIds) {
-    absent(v, ids, new Set(foundIds), columns, policy, missing, notFound);
-    if (unknown.length > 0) for (const id of foundIds) missing.set(id, [...unknown]);
+      : await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
+          .join(ids.frame.lazy(), { on: 'id', how: 'semi' })
+          .collect();
+  let q =
+    rows?.lazy() ??
+    emptyPart(subSchema)
+      .select(...partColumns(subSchema))
+      .lazy();
+  let merged: pl.DataFrame | undefined;
+  if (hit) {
+    merged = rows ? await rows.lazy().join(hit.lazy(), { on: 'id', how: 'semi' }).collect() : undefined;
+    q = q.join(hit.lazy(), { on: 'id', how: 'anti' });
   }
-  if (known.length > 0) addStaleColumns(found, known, policy, missing);
-  found = found.select('id', ...known);
+  if (known.length > 0) {
+    // The stamp columns become their stale flags, through one multi-column expression: every
+    // nodejs-polars Expr is a costly JS wrapper, so one per column added up.
+    q = q
+      .withColumns(staleExpr(pl.col(stamps), staleBounds(-1, policy)))
+      .withColumns(pl.anyHorizontal(pl.col(stamps)).alias(ANY_STALE));
+  }
   if (unknown.length > 0)
-    found = found.withColumns(
+    q = q.withColumns(
       ...unknown.map((c) =>
         pl
           .lit(null)
@@ -289,41 +258,31 @@ async function baseLarge(
           .alias(c),
       ),
     );
-  const frame = found.select('id', ...columns);
-  return {
-    frame: () => frame,
-    records: () => toRecords(frame, v.schema),
-    missing,
-    notFound,
-    small: false,
-    types: typesOf(columns, v.schema),
-  };
+  const plain = await q.collect();
+  const plainCount = ids.list.length - (hit?.height ?? 0);
+  if (plain.height !== plainCount || unknown.length > 0) {
+    const foundIds = plain.getColumn('id').toArray() as string[];
+    if (plain.height !== plainCount) {
+      const overlaid = new Set(hit ? (hit.getColumn('id').toArray() as string[]) : []);
+      const plainIds = ids.list.filter((id) => !overlaid.has(id));
+      absent(v, plainIds, new Set(foundIds), columns, policy, found);
+    }
+    if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
+  }
+  if (known.length > 0) addStale(plain, known, found);
+  const out = plain.select('id', ...columns);
+  return merged ? { plain: out, merged } : { plain: out };
 }
 
-/** Adds, for found rows, the columns never fetched or past their TTL (vectorised; usually none). */
-function addStaleColumns(
-  found: pl.DataFrame,
-  known: string[],
-  policy: RowPolicy,
-  missing: Map<string, string[]>,
-): void {
-  const ttl = policy.ttlMs;
-  const staleOf = (c: string): pl.Expr =>
-    ttl === undefined
-      ? pl.col(tsCol(c)).isNull()
-      : pl
-          .col(tsCol(c))
-          .isNull()
-          .or(pl.col(tsCol(c)).lt(policy.now - ttl));
-  const stale = found
-    .filter(pl.anyHorizontal(known.map(staleOf)))
-    .select('id', ...known.map((c) => staleOf(c).alias(c)));
+/** Adds, for found rows, the columns never fetched or past their TTL (usually none); stamp columns hold the stale flags. */
+function addStale(rows: pl.DataFrame, known: readonly string[], found: Found): void {
+  const stale = rows.select('id', ANY_STALE, ...known.map(tsCol)).filter(pl.col(ANY_STALE));
   if (stale.height === 0) return;
   for (const rec of stale.toRecords()) {
     const id = rec['id'] as string;
-    const cols = known.filter((c) => rec[c] === true);
-    const prev = missing.get(id);
+    const cols = known.filter((c) => rec[tsCol(c)] === true);
+    const prev = found.missing.get(id);
     if (prev) for (const c of cols) prev.push(c);
-    else missing.set(id, cols);
+    else found.missing.set(id, cols);
   }
 }

@@ -4,6 +4,8 @@
  * base at the cost of a Map lookup. For each (ID, column) the value with the newest stamp wins;
  * a not-found stamp (`nf`) or a tombstone (`del`) hides every value fetched before it.
  */
+import pl from 'nodejs-polars';
+import { idFrame } from './frames.js';
 
 export interface OverlayRow {
   /** Column → stored value (already checked and converted for its type). */
@@ -55,6 +57,7 @@ export function rowBytes(id: string, r: OverlayRow): number {
 export class Overlay {
   readonly rows = new Map<string, OverlayRow>();
   bytes = 0;
+  private ids: { size: number; frame: pl.DataFrame } | undefined;
 
   get size(): number {
     return this.rows.size;
@@ -80,6 +83,25 @@ export class Overlay {
   addAll(other: Overlay): void {
     for (const [id, r] of other.rows) this.add(id, r);
   }
+
+  /**
+   * Its IDs as a polars frame, for large lookups to find their overlaid IDs with one native join
+   * instead of a Map probe per ID. Rows are never removed, so a new size means new IDs.
+   */
+  idFrame(): pl.DataFrame {
+    if (this.ids?.size !== this.rows.size)
+      this.ids = { size: this.rows.size, frame: idFrame([...this.rows.keys()]) };
+    return this.ids.frame;
+  }
+}
+
+/** The IDs of every overlay row, as one frame (duplicates across layers kept). */
+export function overlayIds(layers: readonly Overlay[]): pl.DataFrame | undefined {
+  if (layers.length <= 1) return layers[0]?.idFrame();
+  return pl.concat(
+    layers.map((o) => o.idFrame()),
+    { how: 'vertical', rechunk: false },
+  );
 }
 
 /** What a merged row means at `now`: the policy shared by lookups and compaction. */
@@ -111,9 +133,4 @@ export function isNotFound(r: OverlayRow, p: RowPolicy): boolean {
 /** The not-found rule itself: answered after any invalidate or truncate, and within its TTL. */
 export function notFoundStill(nf: number | undefined, del: number | undefined, p: RowPolicy): boolean {
   return nf !== undefined && nf > (del ?? -1) && nf > (p.truncatedAt ?? -1) && p.now - nf < p.notFoundTtlMs;
-}
-
-/** Whether a visible column's value is stale: never fetched, hidden, or past the TTL. */
-export function isStale(at: number | undefined, cut: number, p: RowPolicy): boolean {
-  return at === undefined || at <= cut || (p.ttlMs !== undefined && at < p.now - p.ttlMs);
 }

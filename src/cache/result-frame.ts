@@ -3,8 +3,8 @@
  * one column per requested column name or dot path.
  */
 import pl from 'nodejs-polars';
-import { type LogicalType, toSeries } from './column-types.js';
-import { idFrame, joinById } from './frames.js';
+import { dtypeOf, type LogicalType, toSeries } from './column-types.js';
+import { idFrame } from './frames.js';
 
 export interface OutputColumn {
   /** Column name in the result: what the caller asked for (`details.cast.0.name`). */
@@ -15,32 +15,75 @@ export interface OutputColumn {
   extract?: (cell: unknown, id: string) => unknown;
 }
 
+/** A column built from JS values (stored form, see column-types.ts). */
+export interface JsColumn {
+  name: string;
+  type: LogicalType;
+  values: readonly unknown[];
+}
+
+/** Types polars' row reader converts exactly from their JS form (not BigInt text, not dates). */
+const ROW_SAFE: ReadonlySet<LogicalType> = new Set(['string', 'json', 'int', 'float', 'boolean']);
+/** Up to this many rows, one `readRecords` call beats one Series per column. */
+const ROWS_MAX = 1_000;
+const INDEX_KEY = /^(0|[1-9]\d*)$/;
+
 /**
- * Left-joins the found rows onto the IDs (polars keeps the left order) and adds the dot-path
- * columns. A dot-path column gets Float64, Boolean or String when all its values share that
- * type, else the values as JSON text: a polars column has one type.
+ * A frame of `id` plus `columns`. Every nodejs-polars Series is wrapped in a JS object of some
+ * 600 closures (≈ 0.2 ms each, plus the garbage), which was most of a one-ID `getData`; few
+ * rows of plain types therefore go through one `readRecords` call with an explicit schema,
+ * which builds the columns natively. Many rows, BigInt and dates take `toSeries`.
  */
-export function buildResultFrame(
+export function columnsFrame(ids: readonly string[], columns: readonly JsColumn[]): pl.DataFrame {
+  if (ids.length > ROWS_MAX || !columns.every((c) => ROW_SAFE.has(c.type))) {
+    return pl.DataFrame([
+      pl.Series('id', ids as string[], pl.String),
+      ...columns.map((c) => toSeries(c.name, c.type, c.values)),
+    ]);
+  }
+  // Prototype-less: names are data (a dot path may read `__proto__`).
+  const schema: Record<string, pl.DataType> = Object.create(null);
+  schema['id'] = pl.String;
+  for (const c of columns) schema[c.name] = dtypeOf(c.type);
+  const rows = ids.map((id, i) => {
+    const row: Record<string, unknown> = Object.create(null);
+    row['id'] = id;
+    for (const c of columns) row[c.name] = c.values[i] ?? null;
+    return row;
+  });
+  const df = pl.readRecords(rows, { schema });
+  // Integer-like keys come first in a JS object, whatever order they were added in.
+  return columns.some((c) => INDEX_KEY.test(c.name)) ? df.select('id', ...columns.map((c) => c.name)) : df;
+}
+
+/**
+ * Left-joins the found rows onto the IDs (polars keeps the left order; `ids` is the frame of
+ * `idList` when the lookup built one already) and adds the dot-path columns. The join runs off
+ * the event loop (lazy `collect`); the frame comes back boxed (see `TableStore.rawBox`).
+ */
+export async function buildResultFrame(
   found: pl.DataFrame,
-  ids: readonly string[],
+  idList: readonly string[],
   outputs: readonly OutputColumn[],
-): pl.DataFrame {
-  const ordered = joinById(idFrame(ids), found, 'left');
+  ids: pl.DataFrame = idFrame(idList),
+): Promise<{ frame: pl.DataFrame }> {
+  const ordered = await ids.lazy().join(found.lazy(), { on: 'id', how: 'left' }).collect();
   const plain = ordered.select(
     pl.col('id'),
     ...outputs.filter((o) => !o.extract).map((o) => pl.col(o.column).alias(o.name)),
   );
   const paths = outputs.filter((o) => o.extract);
-  if (paths.length === 0) return plain.select('id', ...outputs.map((o) => o.name));
+  if (paths.length === 0) return { frame: plain.select('id', ...outputs.map((o) => o.name)) };
   const idValues = ordered.getColumn('id').toArray() as string[];
   const extracted = paths.map((o) => {
     const cells = ordered.getColumn(o.column).toArray() as unknown[];
-    return typedSeries(
+    const col = typedColumn(
       o.name,
       cells.map((cell, i) => o.extract!(cell, idValues[i]!)),
     );
+    return toSeries(col.name, col.type, col.values);
   });
-  return plain.hstack(pl.DataFrame(extracted)).select('id', ...outputs.map((o) => o.name));
+  return { frame: plain.hstack(pl.DataFrame(extracted)).select('id', ...outputs.map((o) => o.name)) };
 }
 
 /**
@@ -56,18 +99,22 @@ export function buildResultFromRecords(
   const byId = new Map<string, Record<string, unknown>>();
   for (const r of records) byId.set(r['id'] as string, r);
   const rows = ids.map((id) => byId.get(id));
-  const series = outputs.map((o) => {
+  const columns = outputs.map((o): JsColumn => {
     const cells = rows.map((r) => (r === undefined ? null : (r[o.column] ?? null)));
-    if (!o.extract) return toSeries(o.name, types[o.column] ?? 'string', cells);
-    return typedSeries(
+    if (!o.extract) return { name: o.name, type: types[o.column] ?? 'string', values: cells };
+    return typedColumn(
       o.name,
       cells.map((cell, i) => (rows[i] === undefined ? null : o.extract!(cell, ids[i]!))),
     );
   });
-  return pl.DataFrame([pl.Series('id', ids as string[], pl.String), ...series]);
+  return columnsFrame(ids, columns);
 }
 
-function typedSeries(name: string, values: unknown[]): pl.Series {
+/**
+ * A dot-path column: Float64, Boolean or String when all its values share that type, else the
+ * values as JSON text — a polars column has one type.
+ */
+function typedColumn(name: string, values: unknown[]): JsColumn {
   let kind: 'number' | 'boolean' | 'string' | 'json' | undefined;
   for (const v of values) {
     if (v === null || v === undefined) continue;
@@ -85,30 +132,19 @@ function typedSeries(name: string, values: unknown[]): pl.Series {
       break;
     }
   }
+  const nulled = values.map((v) => v ?? null);
   switch (kind) {
     case 'number':
-      return pl.Series(
-        name,
-        values.map((v) => v ?? null),
-        pl.Float64,
-      );
+      return { name, type: 'float', values: nulled };
     case 'boolean':
-      return pl.Series(
-        name,
-        values.map((v) => v ?? null),
-        pl.Bool,
-      );
+      return { name, type: 'boolean', values: nulled };
     case 'string':
-      return pl.Series(
-        name,
-        values.map((v) => v ?? null),
-        pl.String,
-      );
+      return { name, type: 'string', values: nulled };
     default:
-      return pl.Series(
+      return {
         name,
-        values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))),
-        pl.String,
-      );
+        type: 'json',
+        values: values.map((v) => (v === null || v === undefined ? null : JSON.stringify(v))),
+      };
   }
 }

@@ -160,6 +160,7 @@ export class TableStore {
       slots: this.slots,
       bySlot: this.bySlot,
       notFound: this.notFound,
+      overlays: layers,
       overlay: (id) => {
         let out: OverlayRow[] | undefined;
         for (const o of layers) {

@@ -299,9 +299,11 @@ class Engine implements Cache {
     const r = await this.resolve(table, unique, columns, options);
     throwFirst(table, r.errors);
     const outputs = outputColumns(table, r.paths);
-    return r.found.small
-      ? buildResultFromRecords(r.found.records(), unique, outputs, r.found.types)
-      : buildResultFrame(r.found.frame(), unique, outputs);
+    const { found } = r;
+    if (found.small) return buildResultFromRecords(found.records(), unique, outputs, found.types);
+    // The store's ID frame is reused only if it holds this very list (same array, same order).
+    const idFrame = found.ids?.list === unique ? found.ids.frame : undefined;
+    return (await buildResultFrame(found.frame(), unique, outputs, idFrame)).frame;
   }
 
   warm(table: string, ids: readonly string[], columns?: readonly string[]): FetchProgress {

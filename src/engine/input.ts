@@ -64,7 +64,8 @@ export function normalizeIds(ids: ReadonlyArray<string | number>): string[] {
 
 /** Distinct IDs in order of first appearance: a duplicate is fetched and answered once. */
 export function distinct(ids: readonly string[]): string[] {
-  return [...new Set(ids)];
+  const set = new Set(ids);
+  return set.size === ids.length ? [...ids] : [...set];
 }
 
 export function parseColumns(columns: readonly string[]): ParsedPath[] {

@@ -1,0 +1,184 @@
+/**
+ * Rows of IDs that have overlay rows (deltas, write buffer), merged in JS with their base row:
+ * per requested column the newest fetch stamp wins. The base row comes from the part's JS index
+ * (small lookups) or from the large lookup's own query.
+ */
+import type pl from 'nodejs-polars';
+import { type LogicalType, readValues } from './column-types.js';
+import { type TableSchema, tsCol, typeOf } from './frames.js';
+import type { TableView } from './lookup.js';
+import type { PartEntry } from './manifest.js';
+import { notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
+import type { PartIndex } from './part-io.js';
+import { isStale, staleBounds } from './staleness.js';
+
+/** What the paths of one lookup add to: rows answered in JS, and the IDs still to fetch. */
+export interface Found {
+  records: Record<string, unknown>[];
+  missing: Map<string, string[]>;
+  notFound: string[];
+}
+
+/** Base rows seen from JS, for merging with overlay rows. */
+export interface BaseRows {
+  /** Row number of an ID's base row, if it has one. */
+  row(id: string): number | undefined;
+  /** Values and stamps aligned with the requested columns; undefined where the part (or the schema) lacks one. */
+  cols: Array<{ values: readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
+  /** Whether any column of row `n` (not only the requested ones) was fetched after `cut`. */
+  fetchedAfter(n: number, cut: number): boolean;
+}
+
+/** A part's rows through its JS index (small lookups). */
+export function indexRows(index: PartIndex, columns: readonly string[], schema: TableSchema): BaseRows {
+  const stamps = Object.keys(schema).map((c) => tsCol(c));
+  return {
+    row: (id) => index.rows.get(id),
+    cols: columns.map((c) => {
+      const type = typeOf(schema, c);
+      return type === undefined
+        ? { values: undefined, at: undefined }
+        : { values: index.column(c, type), at: index.column(tsCol(c), 'float') };
+    }),
+    fetchedAfter: (n, cut) =>
+      stamps.some((s) => {
+        const t = index.column(s, 'float')?.[n] as number | null | undefined;
+        return t !== null && t !== undefined && t > cut;
+      }),
+  };
+}
+
+/** Column holding the newest stamp of a base row, for rows merged in JS (bookkeeping). */
+export const LAST = '_cg_last';
+
+/**
+ * The base rows of overlaid IDs, taken from the large path's query (`id`, requested columns and
+ * stamps, and LAST): a few thousand rows read as JS arrays once, instead of probing the part's
+ * million-entry JS index per ID.
+ */
+export function frameRows(df: pl.DataFrame, columns: readonly string[], schema: TableSchema): BaseRows {
+  const has = new Set(df.columns);
+  const read = (c: string, type: LogicalType): unknown[] | undefined =>
+    has.has(c) ? readValues(df.getColumn(c), type) : undefined;
+  const ids = df.getColumn('id').toArray() as string[];
+  const rows = new Map(ids.map((id, i) => [id, i]));
+  const last = read(LAST, 'float');
+  return {
+    row: (id) => rows.get(id),
+    cols: columns.map((c) => {
+      const type = typeOf(schema, c);
+      return type === undefined
+        ? { values: undefined, at: undefined }
+        : { values: read(c, type), at: read(tsCol(c), 'float') };
+    }),
+    fetchedAfter: (n, cut) => {
+      const t = last?.[n] as number | null | undefined;
+      return t !== null && t !== undefined && t > cut;
+    },
+  };
+}
+
+/** For small lookups: each overlaid ID's part, read through its JS index (one await per part). */
+export async function indexedBase(
+  v: TableView,
+  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  columns: readonly string[],
+): Promise<(i: number) => BaseRows | undefined> {
+  const byPart = new Map<PartEntry, BaseRows>();
+  const of: Array<BaseRows | undefined> = [];
+  for (const [id] of overlaid) {
+    const slot = v.slots.slotOf(id);
+    const part = slot === undefined ? undefined : v.bySlot.get(slot);
+    let base: BaseRows | undefined;
+    if (part) {
+      base = byPart.get(part);
+      if (!base) {
+        base = indexRows(await v.index(part), columns, v.m.schema);
+        byPart.set(part, base);
+      }
+    }
+    of.push(base);
+  }
+  return (i) => of[i];
+}
+
+const later = (a: number | undefined, b: number | undefined): number | undefined =>
+  a === undefined ? b : b === undefined || a >= b ? a : b;
+
+/**
+ * IDs with overlay rows: each requested column takes the value with the newest stamp across
+ * the base row and the overlay rows (ties go to the later layer). Only the requested columns
+ * are read; every column's stamp only when a tombstone or not-found answer may hide the row.
+ */
+export function mergeOverlaid(
+  v: TableView,
+  overlaid: ReadonlyArray<[string, OverlayRow[]]>,
+  baseOf: (i: number) => BaseRows | undefined,
+  columns: readonly string[],
+  policy: RowPolicy,
+  found: Found,
+): void {
+  // Most rows carry no tombstone: their bounds are shared.
+  const plainBounds = staleBounds(-1, policy);
+  for (let i = 0; i < overlaid.length; i++) {
+    const [id, layers] = overlaid[i]!;
+    const base = baseOf(i);
+    const n = base?.row(id);
+    // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
+    let ok = n === undefined ? undefined : 0;
+    let nf = v.notFound.get(id);
+    let del: number | undefined;
+    for (const l of layers) {
+      ok = later(ok, l.ok);
+      nf = later(nf, l.nf);
+      del = later(del, l.del);
+    }
+    const cut = Math.max(del ?? -1, nf ?? -1, policy.truncatedAt ?? -1);
+    if (
+      !(
+        (ok !== undefined && ok > cut) ||
+        layers.some((l) => stampAfter(l.at, cut)) ||
+        (n !== undefined && base!.fetchedAfter(n, cut))
+      )
+    ) {
+      if (notFoundStill(nf, del, policy)) found.notFound.push(id);
+      else found.missing.set(id, [...columns]);
+      continue;
+    }
+    const bounds = cut === -1 ? plainBounds : staleBounds(cut, policy);
+    const rec: Record<string, unknown> = { id };
+    let stale: string[] | undefined;
+    for (let j = 0; j < columns.length; j++) {
+      const c = columns[j]!;
+      let at: number | undefined;
+      let value: unknown = null;
+      const col = base?.cols[j];
+      if (n !== undefined && col?.at) {
+        const t = col.at[n] as number | null | undefined;
+        if (t !== null && t !== undefined) {
+          at = t;
+          value = col.values?.[n];
+        }
+      }
+      for (const l of layers) {
+        const t = own(l.at, c);
+        if (t !== undefined && (at === undefined || t >= at)) {
+          at = t;
+          value = own(l.values, c);
+        }
+      }
+      rec[c] = at !== undefined && at > cut ? (value ?? null) : null;
+      if (isStale(at, bounds)) {
+        stale ??= [];
+        stale.push(c);
+      }
+    }
+    found.records.push(rec);
+    if (stale) found.missing.set(id, stale);
+  }
+}
+
+function stampAfter(at: Readonly<Record<string, number>>, cut: number): boolean {
+  for (const c in at) if (at[c]! > cut) return true;
+  return false;
+}
