@@ -9,28 +9,30 @@ import { readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
-import { readValues, toSeries } from './column-types.js';
 import { CommitConflict } from './commit.js';
-import { encodeDelta, readDelta } from './delta-io.js';
-import { emptyPart, idFrame, type TableSchema, tsCol, typeOf } from './frames.js';
+import { DEL_COL, NF_COL, OK_COL } from './delta-io.js';
+import { emptyPart, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
-import { readNotFound, writeNotFound } from './not-found.js';
+import { NOT_FOUND_AT, readNotFoundFrame, writeNotFound } from './not-found.js';
+import type { RowPolicy } from './overlay.js';
+import { newPartName, type PartMemory, yieldToLoop } from './part-io.js';
+import { sinkNewFile, writeSplit } from './part-writer.js';
 import {
-  cutOf,
-  isLive,
-  isNotFound,
-  mergeRow,
-  Overlay,
-  type OverlayRow,
-  own,
-  type RowPolicy,
-} from './overlay.js';
-import { newPartName, type PartMemory, writePartFile } from './part-io.js';
-import { writeSplit } from './part-writer.js';
+  applyPolicy,
+  deltaColumns,
+  LIVE_COL,
+  mergeById,
+  mergeShape,
+  NOT_FOUND_COL,
+  SEQ_COL,
+  scanDeltas,
+} from './stamp-merge.js';
 
 /** Files no version references are removed once they are this old (a reader may hold them). */
 export const GRACE_MS = 60_000;
+
+const SLOT_COL = '_cg_slot';
 
 export interface CompactContext {
   dir: string;
@@ -40,8 +42,6 @@ export interface CompactContext {
   policy: RowPolicy;
   loadPart(p: PartEntry, schema: TableSchema): Promise<pl.DataFrame>;
   commit(build: (latest: Manifest) => Omit<Manifest, 'version'> | undefined): Promise<Manifest | undefined>;
-  /** The process's delta index and the delta files it holds (reused when it matches `m`). */
-  index(): { index: Overlay; files: ReadonlySet<string> };
 }
 
 export interface CompactResult {
@@ -50,60 +50,104 @@ export interface CompactResult {
   expiredRows: number;
 }
 
+/**
+ * Every step that touches rows is a polars query collected (or sunk) in its thread pool: the
+ * deltas are merged from the files `m` names, not from the process's delta index (which a flush
+ * finishing meanwhile may have grown), and no row becomes a JS object, so lookups of the process
+ * keep being served while it runs.
+ */
 export async function compactTable(ctx: CompactContext, m: Manifest): Promise<CompactResult> {
   const { dir, policy } = ctx;
   const schema = m.schema;
-  const overlay = await deltaRows(ctx, m);
-  const oldNotFound = m.notFound ? await readNotFound(dir, m.notFound) : new Map<string, number>();
-  const notFound = new Map<string, number>();
-  for (const [id, at] of oldNotFound) if (policy.now - at < policy.notFoundTtlMs) notFound.set(id, at);
+  const columns = Object.keys(schema);
   const slotList: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
-  const groups = new SlotIndex(slotList).group([...overlay.rows.keys()]);
+  const touched =
+    m.deltas.length > 0
+      ? await placed(await mergeById(scanDeltas(dir, m.deltas, columns, schema), columns).collect(), slotList)
+      : undefined;
+  const oldNotFound = (await readNotFoundFrame(dir, m.notFound)).df;
+  const liveNotFound = oldNotFound
+    .lazy()
+    .filter(pl.lit(policy.now).minus(pl.col(NOT_FOUND_AT)).lt(policy.notFoundTtlMs));
+  const notFoundRows: pl.LazyDataFrame[] = [];
   const ttl = policy.ttlMs;
   let expiredRows = 0;
   const replaced: PartEntry[] = [];
   const added: PartEntry[] = [];
-  for (const slot of slotList) {
-    const name = slotName(slot);
-    const ids = groups.get(name) ?? [];
-    const part = m.parts.find((p) => slotName(p) === name);
-    if (ids.length === 0 && ttl === undefined) continue;
-    let base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
-    const rows: Array<[string, OverlayRow]> = [];
-    if (ids.length > 0) {
-      const baseRows = rowsOf(await offLoop(base, ids, 'semi'), schema);
-      for (const id of ids) {
-        const row = baseRows.get(id) ?? { values: {}, at: {} };
-        const nf = notFound.get(id);
-        if (nf !== undefined) row.nf = nf;
-        mergeRow(row, overlay.get(id)!);
-        const cut = cutOf(row, policy);
-        if (isLive(row, cut)) {
-          notFound.delete(id);
-          for (const c of Object.keys(row.at)) if (row.at[c]! <= cut) delete row.at[c];
-          rows.push([id, row]);
-        } else if (isNotFound(row, policy)) notFound.set(id, row.nf!);
-        else notFound.delete(id);
-      }
-      base = await offLoop(base, ids, 'anti');
+  for (const [i, slot] of slotList.entries()) {
+    const count = touched?.counts[i] ?? 0;
+    const part = m.parts.find((p) => slotName(p) === slotName(slot));
+    if (count === 0 && ttl === undefined) continue;
+    const base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
+    let merged = base;
+    if (touched && count > 0) {
+      const rows =
+        slotList.length === 1 ? touched.df.lazy() : touched.df.lazy().filter(pl.col(SLOT_COL).eq(i));
+      const ids = rows.select('id');
+      const fromBase = mergeShape(
+        base.lazy().join(ids, { on: 'id', how: 'semi' }),
+        partColumns(schema),
+        columns,
+        schema,
+        0,
+      ).withColumns(pl.lit(0).cast(pl.Float64).alias(OK_COL));
+      const fromNotFound = mergeShape(
+        liveNotFound
+          .join(ids, { on: 'id', how: 'semi' })
+          .select(pl.col('id'), pl.col(NOT_FOUND_AT).alias(NF_COL)),
+        ['id', NF_COL],
+        columns,
+        schema,
+        -1,
+      );
+      const result = await applyPolicy(
+        mergeById(
+          [
+            fromNotFound,
+            fromBase,
+            mergeShape(rows, [...partColumns(schema), OK_COL, NF_COL, DEL_COL], columns, schema, 1),
+          ],
+          columns,
+        ),
+        columns,
+        policy,
+      ).collect();
+      notFoundRows.push(
+        result
+          .lazy()
+          .filter(pl.col(LIVE_COL).not().and(pl.col(NOT_FOUND_COL)))
+          .select(pl.col('id'), pl.col(NF_COL).alias(NOT_FOUND_AT)),
+      );
+      merged = await pl
+        .concat(
+          [
+            base.lazy().join(ids, { on: 'id', how: 'anti' }),
+            result
+              .lazy()
+              .filter(pl.col(LIVE_COL))
+              .select(...partColumns(schema)),
+          ],
+          { rechunk: false },
+        )
+        .collect();
     }
-    let merged =
-      rows.length > 0
-        ? await pl.concat([base.lazy(), partFrame(rows, schema).lazy()], { rechunk: false }).collect()
-        : base;
-    if (ttl !== undefined && Object.keys(schema).length > 0) {
+    if (ttl !== undefined && columns.length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
-      const fresh = pl.anyHorizontal(Object.keys(schema).map((c) => pl.col(tsCol(c)).gtEq(policy.now - ttl)));
+      const fresh = pl.anyHorizontal(columns.map((c) => pl.col(tsCol(c)).gtEq(policy.now - ttl)));
       const kept = await merged.lazy().filter(fresh).collect();
       expiredRows += merged.height - kept.height;
-      if (ids.length === 0 && kept.height === merged.height) continue;
+      if (count === 0 && kept.height === merged.height) continue;
       merged = kept;
     }
     added.push(...(await writeSplit(dir, merged, slot, ctx.limits, ctx.memory)));
     if (part) replaced.push(part);
   }
-  const nfChanged = !sameMap(notFound, oldNotFound);
-  const nfFile = nfChanged ? (notFound.size > 0 ? await writeNotFound(dir, notFound) : null) : m.notFound;
+  const keptNotFound = touched
+    ? liveNotFound.join(touched.df.lazy().select('id'), { on: 'id', how: 'anti' })
+    : liveNotFound;
+  const notFound = await pl.concat([keptNotFound, ...notFoundRows], { rechunk: false }).collect();
+  const nfChanged = !(await sameRows(notFound, oldNotFound));
+  const nfFile = nfChanged ? (notFound.height > 0 ? await writeNotFound(dir, notFound) : null) : m.notFound;
   const compacted = new Set(m.deltas.map((d) => d.file));
   const gone = new Set(replaced.map((p) => p.file));
   let committed: Manifest | undefined;
@@ -146,68 +190,42 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
 }
 
 /**
- * A semi or anti join on `id`, run in polars' thread pool (`collect()`): eager joins of a 1M-row
- * part run on the event loop and stalled every lookup of the process during a compaction.
+ * The merged delta rows with the index of the slot each ID falls in (`_cg_slot`, when there is
+ * more than one) and the count per slot. The hash is computed in JS (polars' hash is not stable
+ * across versions), on the IDs only, in slices that yield to the event loop.
  */
-function offLoop(base: pl.DataFrame, ids: readonly string[], how: 'semi' | 'anti'): Promise<pl.DataFrame> {
-  return base.lazy().join(idFrame(ids).lazy(), { on: 'id', how }).collect();
-}
-
-async function deltaRows(ctx: CompactContext, m: Manifest): Promise<Overlay> {
-  const { index, files } = ctx.index();
-  if (files.size === m.deltas.length && m.deltas.every((d) => files.has(d.file))) return index;
-  const overlay = new Overlay();
-  for (const d of m.deltas) await readDelta(ctx.dir, d.file, m.schema, overlay);
-  return overlay;
-}
-
-/** Base rows as overlay rows: columns with a fetch stamp only. */
-function rowsOf(df: pl.DataFrame, schema: TableSchema): Map<string, OverlayRow> {
-  const out = new Map<string, OverlayRow>();
-  if (df.height === 0) return out;
-  const ids = df.getColumn('id').toArray() as string[];
-  const cols = Object.keys(schema).map((c) => ({
-    c,
-    values: readValues(df.getColumn(c), typeOf(schema, c)),
-    at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
-  }));
-  ids.forEach((id, i) => {
-    const row: OverlayRow = { values: {}, at: {}, ok: 0 };
-    for (const { c, values, at } of cols) {
-      const t = at[i];
-      if (t === null || t === undefined) continue;
-      row.at[c] = t;
-      row.values[c] = values[i] ?? null;
+async function placed(
+  df: pl.DataFrame,
+  slots: readonly PartSlot[],
+): Promise<{ df: pl.DataFrame; counts: number[] }> {
+  if (slots.length === 1) return { df, counts: [df.height] };
+  const SLICE = 65_536;
+  const index = new SlotIndex(slots);
+  const position = new Map(slots.map((s, i) => [slotName(s), i]));
+  const counts = slots.map(() => 0);
+  const keys = new Int32Array(df.height);
+  const idColumn = df.getColumn('id');
+  for (let offset = 0; offset < df.height; offset += SLICE) {
+    const ids = idColumn.slice(offset, SLICE).toArray() as string[];
+    for (let j = 0; j < ids.length; j++) {
+      const k = position.get(index.slotOf(ids[j]!) ?? '') ?? -1;
+      keys[offset + j] = k;
+      if (k >= 0) counts[k]!++;
     }
-    out.set(id, row);
-  });
-  return out;
+    await yieldToLoop();
+  }
+  return { df: df.withColumn(pl.Series(SLOT_COL, keys, pl.Int32)), counts };
 }
 
-/** Merged rows as a part frame: id, every schema column, then their stamps. */
-function partFrame(rows: ReadonlyArray<[string, OverlayRow]>, schema: TableSchema): pl.DataFrame {
-  const cols = Object.keys(schema);
-  return pl.DataFrame([
-    pl.Series(
-      'id',
-      rows.map(([id]) => id),
-      pl.String,
-    ),
-    ...cols.map((c) =>
-      toSeries(
-        c,
-        schema[c]!,
-        rows.map(([, r]) => (own(r.at, c) === undefined ? null : (own(r.values, c) ?? null))),
-      ),
-    ),
-    ...cols.map((c) =>
-      pl.Series(
-        tsCol(c),
-        rows.map(([, r]) => own(r.at, c) ?? null),
-        pl.Float64,
-      ),
-    ),
-  ]);
+/** Whether two not-found frames hold the same (id, stamp) pairs (IDs are unique in each). */
+async function sameRows(a: pl.DataFrame, b: pl.DataFrame): Promise<boolean> {
+  if (a.height !== b.height) return false;
+  if (a.height === 0) return true;
+  const both = await a
+    .lazy()
+    .join(b.lazy(), { on: ['id', NOT_FOUND_AT], how: 'inner' })
+    .collect();
+  return both.height === a.height;
 }
 
 /** Removes files no version references (left by a crash or a lost race), once past the grace period. */
@@ -229,23 +247,18 @@ async function removeFile(ctx: CompactContext, file: string): Promise<void> {
   await rm(path.join(ctx.dir, file), { force: true });
 }
 
-function sameMap(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
-}
-
 /**
  * Merges every committed delta into one delta file, leaving the base parts alone: many small
  * deltas (one per flush of a few misses) cost file opens for a new process, but folding them
- * into the base would rewrite whole parts for a handful of rows.
+ * into the base would rewrite whole parts for a handful of rows. Merged in polars, like
+ * compaction; every column any delta holds is kept (columns still untyped included).
  */
 export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Manifest | undefined> {
   if (m.deltas.length < 2) return undefined;
-  const overlay = await deltaRows(ctx, m);
-  const data = encodeDelta(overlay.rows, m.schema);
+  const columns = deltaColumns(ctx.dir, m.deltas);
+  const df = await mergeById(scanDeltas(ctx.dir, m.deltas, columns, m.schema), columns).collect();
   const file = newPartName('delta');
-  await writePartFile(ctx.dir, file, data);
+  const bytes = await sinkNewFile(ctx.dir, file, df.lazy().drop(SEQ_COL));
   const merged = new Set(m.deltas.map((d) => d.file));
   let committed: Manifest | undefined;
   try {
@@ -256,10 +269,7 @@ export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Man
       }
       return {
         ...latest,
-        deltas: [
-          { file, rows: overlay.size, bytes: data.length },
-          ...latest.deltas.filter((d) => !merged.has(d.file)),
-        ],
+        deltas: [{ file, rows: df.height, bytes }, ...latest.deltas.filter((d) => !merged.has(d.file))],
       };
     });
   } catch (e) {

@@ -1,21 +1,32 @@
 /** The not-found file: IDs the upstream did not return (`id`, `_cg_at`), with their own TTL. */
+import path from 'node:path';
 import pl from 'nodejs-polars';
-import { encodeParquet, newPartName, readPartFile, writePartFile } from './part-io.js';
+import { newPartName, readPartFile } from './part-io.js';
+import { sinkNewFile } from './part-writer.js';
 
-export async function writeNotFound(dir: string, map: ReadonlyMap<string, number>): Promise<string> {
-  const df = pl.DataFrame([
-    pl.Series('id', [...map.keys()], pl.String),
-    pl.Series('_cg_at', Float64Array.from(map.values()), pl.Float64),
-  ]);
+export const NOT_FOUND_AT = '_cg_at';
+
+/** Writes the not-found frame (`id`, `_cg_at`) as a new file, off the event loop; returns its name. */
+export async function writeNotFound(dir: string, df: pl.DataFrame): Promise<string> {
   const file = newPartName('notfound');
-  await writePartFile(dir, file, encodeParquet(df));
+  await sinkNewFile(dir, file, df.lazy().select(pl.col('id'), pl.col(NOT_FOUND_AT)));
   return file;
+}
+
+/** The not-found file as a frame (boxed: see TableStore.rawBox); empty when there is none. */
+export async function readNotFoundFrame(dir: string, file: string | null): Promise<{ df: pl.DataFrame }> {
+  if (!file) {
+    return {
+      df: pl.DataFrame([pl.Series('id', [], pl.String), pl.Series(NOT_FOUND_AT, [], pl.Float64)]),
+    };
+  }
+  return { df: await pl.scanParquet(path.join(dir, file)).collect() };
 }
 
 export async function readNotFound(dir: string, file: string): Promise<Map<string, number>> {
   const df = await readPartFile(dir, file);
   const ids = df.getColumn('id').toArray() as string[];
-  const at = df.getColumn('_cg_at').toArray() as number[];
+  const at = df.getColumn(NOT_FOUND_AT).toArray() as number[];
   const map = new Map<string, number>();
   for (let i = 0; i < ids.length; i++) map.set(ids[i]!, at[i]!);
   return map;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import pl from 'nodejs-polars';
 import { type LogicalType, readValues } from './column-types.js';
 
-const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 export function newPartName(slot: string): string {
   return `part-${slot}-${randomUUID()}.parquet`;

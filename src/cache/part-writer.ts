@@ -19,7 +19,7 @@ export async function writeSplit(
   const splittable = slot.depth < 32 && df.height > 1;
   // Over the row limit it splits anyway: no need to write it whole first.
   if (!(splittable && df.height > maxPartRows)) {
-    const written = await writeOffLoop(dir, df);
+    const written = await writeOffLoop(dir, df.lazy());
     if (!splittable || written.bytes <= maxPartBytes) {
       const file = newPartName(slotName(slot));
       await rename(written.tmp, path.join(dir, file));
@@ -50,14 +50,25 @@ export async function writeSplit(
 }
 
 /**
+ * Writes a frame or query as a new file named `name`, encoded in polars' thread pool
+ * (`sinkParquet`), not on the event loop; fsynced before it is renamed into place, so a version
+ * that names it never finds it half written. Returns its size in bytes.
+ */
+export async function sinkNewFile(dir: string, name: string, lf: pl.LazyDataFrame): Promise<number> {
+  const written = await writeOffLoop(dir, lf);
+  await rename(written.tmp, path.join(dir, name));
+  return written.bytes;
+}
+
+/**
  * Encodes and writes a part in polars' thread pool (`sinkParquet`), not on the event loop: a
  * compaction encoding a 1M-row part with `writeParquet` stalled every lookup of the process for
  * its whole duration (p99 1.9 s). The file is fsynced; its name is fresh, so nothing reads it
  * before a committed version names it.
  */
-async function writeOffLoop(dir: string, df: pl.DataFrame): Promise<{ tmp: string; bytes: number }> {
+async function writeOffLoop(dir: string, lf: pl.LazyDataFrame): Promise<{ tmp: string; bytes: number }> {
   const tmp = tempName(dir, 'part');
-  await df.lazy().sinkParquet(tmp, { compression: 'zstd' }).collect();
+  await lf.sinkParquet(tmp, { compression: 'zstd' }).collect();
   await fsyncPath(tmp);
   return { tmp, bytes: (await stat(tmp)).size };
 }

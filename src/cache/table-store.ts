@@ -406,7 +406,6 @@ export class TableStore {
       policy: this.policy(now),
       loadPart: (p, s) => this.loadPart(p, s),
       commit: (b) => this.commit(b),
-      index: () => ({ index: this.deltas.rows, files: this.deltas.files }),
     };
   }
 
