@@ -33,6 +33,7 @@ import {
 export const GRACE_MS = 60_000;
 
 const SLOT_COL = '_cg_slot';
+const ROW_STAMPS = [OK_COL, NF_COL, DEL_COL];
 
 export interface CompactContext {
   dir: string;
@@ -63,7 +64,10 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   const slotList: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
   const touched =
     m.deltas.length > 0
-      ? await placed(await mergeById(scanDeltas(dir, m.deltas, columns, schema), columns).collect(), slotList)
+      ? await placed(
+          await (await mergeById([await scanDeltas(dir, m.deltas, columns, schema)], columns)).collect(),
+          slotList,
+        )
       : undefined;
   const oldNotFound = (await readNotFoundFrame(dir, m.notFound)).df;
   const liveNotFound = oldNotFound
@@ -84,14 +88,16 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
       const rows =
         slotList.length === 1 ? touched.df.lazy() : touched.df.lazy().filter(pl.col(SLOT_COL).eq(i));
       const ids = rows.select('id');
-      const fromBase = mergeShape(
-        base.lazy().join(ids, { on: 'id', how: 'semi' }),
-        partColumns(schema),
-        columns,
-        schema,
-        0,
+      const fromBase = (
+        await mergeShape(
+          base.lazy().join(ids, { on: 'id', how: 'semi' }),
+          partColumns(schema),
+          columns,
+          schema,
+          0,
+        )
       ).withColumns(pl.lit(0).cast(pl.Float64).alias(OK_COL));
-      const fromNotFound = mergeShape(
+      const fromNotFound = await mergeShape(
         liveNotFound
           .join(ids, { on: 'id', how: 'semi' })
           .select(pl.col('id'), pl.col(NOT_FOUND_AT).alias(NF_COL)),
@@ -100,18 +106,13 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
         schema,
         -1,
       );
-      const result = await applyPolicy(
-        mergeById(
-          [
-            fromNotFound,
-            fromBase,
-            mergeShape(rows, [...partColumns(schema), OK_COL, NF_COL, DEL_COL], columns, schema, 1),
-          ],
-          columns,
-        ),
+      const fromDeltas = await mergeShape(rows, [...partColumns(schema), ...ROW_STAMPS], columns, schema, 1);
+      const query = await applyPolicy(
+        await mergeById([fromNotFound, fromBase, fromDeltas], columns),
         columns,
         policy,
-      ).collect();
+      );
+      const result = await query.collect();
       notFoundRows.push(
         result
           .lazy()
@@ -256,7 +257,9 @@ async function removeFile(ctx: CompactContext, file: string): Promise<void> {
 export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Manifest | undefined> {
   if (m.deltas.length < 2) return undefined;
   const columns = deltaColumns(ctx.dir, m.deltas);
-  const df = await mergeById(scanDeltas(ctx.dir, m.deltas, columns, m.schema), columns).collect();
+  const df = await (
+    await mergeById([await scanDeltas(ctx.dir, m.deltas, columns, m.schema)], columns)
+  ).collect();
   const file = newPartName('delta');
   const bytes = await sinkNewFile(ctx.dir, file, df.lazy().drop(SEQ_COL));
   const merged = new Set(m.deltas.map((d) => d.file));
