@@ -43,6 +43,8 @@ export interface CompactContext {
   policy: RowPolicy;
   loadPart(p: PartEntry, schema: TableSchema): Promise<pl.DataFrame>;
   commit(build: (latest: Manifest) => Omit<Manifest, 'version'> | undefined): Promise<Manifest | undefined>;
+  /** Readies new parts for lookups (their JS index) before a version names them. */
+  prepare(added: readonly PartEntry[]): Promise<void>;
 }
 
 export interface CompactResult {
@@ -154,6 +156,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   let committed: Manifest | undefined;
   if (added.length > 0 || compacted.size > 0 || nfChanged) {
     try {
+      await ctx.prepare(added);
       committed = await ctx.commit((latest) => {
         const latestDeltas = new Set(latest.deltas.map((d) => d.file));
         const latestParts = new Set(latest.parts.map((p) => p.file));
@@ -200,7 +203,7 @@ async function placed(
   slots: readonly PartSlot[],
 ): Promise<{ df: pl.DataFrame; counts: number[] }> {
   if (slots.length === 1) return { df, counts: [df.height] };
-  const SLICE = 65_536;
+  const SLICE = 16_384;
   const index = new SlotIndex(slots);
   const position = new Map(slots.map((s, i) => [slotName(s), i]));
   const counts = slots.map(() => 0);

@@ -406,16 +406,18 @@ export class TableStore {
       policy: this.policy(now),
       loadPart: (p, s) => this.loadPart(p, s),
       commit: (b) => this.commit(b),
+      prepare: (parts) => this.prepareParts(parts),
     };
   }
 
   /**
-   * Builds the JS index of the new parts ahead of use, with the columns lookups were reading
-   * from the parts they replace. Parts nobody looked up (a cold fill) are left alone: building
-   * indexes nobody reads cost a fill memory and time.
+   * Builds the JS index of new parts before the version naming them is committed, with the
+   * columns lookups were reading from the parts they replace: once it is committed, a lookup's
+   * `current()` adopts it from disk at once, and one that had to index a 1M-row part itself
+   * stalled the process for seconds. Parts nobody looked up (a cold fill) are left alone:
+   * building indexes nobody reads cost a fill memory and time.
    */
-  private async prepareParts(m: Manifest): Promise<void> {
-    const known = new Set(this.m.parts.map((p) => p.file));
+  private async prepareParts(added: readonly PartEntry[]): Promise<void> {
     const hot = new Set<string>();
     for (const p of this.m.parts) {
       for (const c of this.opts.memory.cachedIndex(p.file)?.decoded() ?? []) hot.add(c);
@@ -423,10 +425,10 @@ export class TableStore {
     if (hot.size === 0) return;
     const columns = [...hot].map((c): [string, LogicalType | undefined] => [
       c,
-      c.startsWith('_cg_') ? 'float' : typeOf(m.schema, c),
+      c.startsWith('_cg_') ? 'float' : typeOf(this.m.schema, c),
     ]);
-    for (const part of m.parts) {
-      if (known.has(part.file) || this.opts.memory.cachedIndex(part.file)) continue;
+    for (const part of added) {
+      if (this.opts.memory.cachedIndex(part.file)) continue;
       const df = this.opts.memory.get(part.file);
       if (!df) continue;
       this.opts.memory.putIndex(part.file, await PartIndex.build(df, columns));
@@ -453,12 +455,7 @@ export class TableStore {
       if (isMissingFile(e)) return { committed: undefined, removedFiles: 0, expiredRows: 0 };
       throw e;
     });
-    if (result.committed) {
-      // Lookups keep reading the previous version (its parts are still in memory, its deltas
-      // still indexed) while the new parts' indexes are built in slices; then it switches.
-      await this.prepareParts(result.committed);
-      await this.adoptCommitted(result.committed);
-    }
+    if (result.committed) await this.adoptCommitted(result.committed);
     return { removedFiles: result.removedFiles, expiredRows: result.expiredRows };
   }
 
