@@ -5,15 +5,13 @@
  * and is safe beside other writers: if what it replaces changed meanwhile, it gives up
  * (CommitConflict) and the deltas stay until the next run.
  */
-import { readdir, rm, stat } from 'node:fs/promises';
-import path from 'node:path';
 import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import { CommitConflict } from './commit.js';
 import { DEL_COL, NF_COL, OK_COL } from './delta-io.js';
 import { emptyPart, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
-import { LOG_DIR, liveFiles, MANIFEST, type Manifest, type PartEntry } from './manifest.js';
+import type { Manifest, PartEntry } from './manifest.js';
 import { NOT_FOUND_AT, readNotFoundFrame, writeNotFound } from './not-found.js';
 import type { RowPolicy } from './overlay.js';
 import { newPartName, type PartMemory, yieldToLoop } from './part-io.js';
@@ -28,9 +26,7 @@ import {
   SEQ_COL,
   scanDeltas,
 } from './stamp-merge.js';
-
-/** Files no version references are removed once they are this old (a reader may hold them). */
-export const GRACE_MS = 60_000;
+import { removeFile, vacuum } from './vacuum.js';
 
 const SLOT_COL = '_cg_slot';
 const ROW_STAMPS = [OK_COL, NF_COL, DEL_COL];
@@ -64,13 +60,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   const schema = m.schema;
   const columns = Object.keys(schema);
   const slotList: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
-  const touched =
-    m.deltas.length > 0
-      ? await placed(
-          await (await mergeById([await scanDeltas(dir, m.deltas, columns, schema)], columns)).collect(),
-          slotList,
-        )
-      : undefined;
+  const touched = m.deltas.length > 0 ? await placed(await mergedDeltas(dir, m), slotList) : undefined;
   const oldNotFound = (await readNotFoundFrame(dir, m.notFound)).df;
   const liveNotFound = oldNotFound
     .lazy()
@@ -89,50 +79,9 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     if (touched && count > 0) {
       const rows =
         slotList.length === 1 ? touched.df.lazy() : touched.df.lazy().filter(pl.col(SLOT_COL).eq(i));
-      const ids = rows.select('id');
-      const fromBase = (
-        await mergeShape(
-          base.lazy().join(ids, { on: 'id', how: 'semi' }),
-          partColumns(schema),
-          columns,
-          schema,
-          0,
-        )
-      ).withColumns(pl.lit(0).cast(pl.Float64).alias(OK_COL));
-      const fromNotFound = await mergeShape(
-        liveNotFound
-          .join(ids, { on: 'id', how: 'semi' })
-          .select(pl.col('id'), pl.col(NOT_FOUND_AT).alias(NF_COL)),
-        ['id', NF_COL],
-        columns,
-        schema,
-        -1,
-      );
-      const fromDeltas = await mergeShape(rows, [...partColumns(schema), ...ROW_STAMPS], columns, schema, 1);
-      const query = await applyPolicy(
-        await mergeById([fromNotFound, fromBase, fromDeltas], columns),
-        columns,
-        policy,
-      );
-      const result = await query.collect();
-      notFoundRows.push(
-        result
-          .lazy()
-          .filter(pl.col(LIVE_COL).not().and(pl.col(NOT_FOUND_COL)))
-          .select(pl.col('id'), pl.col(NF_COL).alias(NOT_FOUND_AT)),
-      );
-      merged = await pl
-        .concat(
-          [
-            base.lazy().join(ids, { on: 'id', how: 'anti' }),
-            result
-              .lazy()
-              .filter(pl.col(LIVE_COL))
-              .select(...partColumns(schema)),
-          ],
-          { rechunk: false },
-        )
-        .collect();
+      const slotMerge = await mergeSlot(base, rows, liveNotFound, schema, policy);
+      merged = slotMerge.part;
+      notFoundRows.push(slotMerge.notFound);
     }
     if (ttl !== undefined && columns.length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
@@ -179,7 +128,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     } catch (e) {
       // Nothing of ours is referenced: remove what we wrote; the deltas stay for the next run.
       const ours = [...added.map((p) => p.file), ...(nfChanged && nfFile ? [nfFile] : [])];
-      await Promise.all(ours.map((f) => removeFile(ctx, f)));
+      await Promise.all(ours.map((f) => removeFile(ctx.dir, ctx.memory, f)));
       if (e instanceof CommitConflict) return { removedFiles: 0, expiredRows: 0 };
       throw e;
     }
@@ -188,9 +137,77 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   // manifest on ENOENT and finds their replacement.
   const dead = [...gone, ...compacted];
   if (committed && nfChanged && m.notFound) dead.push(m.notFound);
-  if (committed) await Promise.all(dead.map((f) => removeFile(ctx, f)));
-  const removedFiles = (committed ? dead.length : 0) + (await vacuum(ctx, committed ?? m));
+  if (committed) await Promise.all(dead.map((f) => removeFile(ctx.dir, ctx.memory, f)));
+  const removedFiles =
+    (committed ? dead.length : 0) + (await vacuum(ctx.dir, committed ?? m, ctx.policy.now, ctx.memory));
   return { committed, removedFiles, expiredRows };
+}
+
+/** The deltas `m` names, merged into one row per ID (newest stamp per column). */
+async function mergedDeltas(dir: string, m: Manifest): Promise<pl.DataFrame> {
+  const columns = Object.keys(m.schema);
+  const query = await mergeById([await scanDeltas(dir, m.deltas, columns, m.schema)], columns);
+  return query.collect();
+}
+
+/**
+ * One slot's new part: its base rows the deltas do not touch, plus the touched IDs merged (base
+ * row, not-found answer, delta row) that are still live; and the touched IDs that are now a
+ * not-found answer.
+ */
+async function mergeSlot(
+  base: pl.DataFrame,
+  rows: pl.LazyDataFrame,
+  liveNotFound: pl.LazyDataFrame,
+  schema: TableSchema,
+  policy: RowPolicy,
+): Promise<{ part: pl.DataFrame; notFound: pl.LazyDataFrame }> {
+  const columns = Object.keys(schema);
+  const ids = rows.select('id');
+  // A base row counts as seen (ok 0, as lookups read it): it stays unless a tombstone, a
+  // not-found answer or a truncate hides it.
+  const fromBase = (
+    await mergeShape(
+      base.lazy().join(ids, { on: 'id', how: 'semi' }),
+      partColumns(schema),
+      columns,
+      schema,
+      0,
+    )
+  ).withColumns(pl.lit(0).cast(pl.Float64).alias(OK_COL));
+  const fromNotFound = await mergeShape(
+    liveNotFound
+      .join(ids, { on: 'id', how: 'semi' })
+      .select(pl.col('id'), pl.col(NOT_FOUND_AT).alias(NF_COL)),
+    ['id', NF_COL],
+    columns,
+    schema,
+    -1,
+  );
+  const fromDeltas = await mergeShape(rows, [...partColumns(schema), ...ROW_STAMPS], columns, schema, 1);
+  const query = await applyPolicy(
+    await mergeById([fromNotFound, fromBase, fromDeltas], columns),
+    columns,
+    policy,
+  );
+  const result = await query.collect();
+  const part = await pl
+    .concat(
+      [
+        base.lazy().join(ids, { on: 'id', how: 'anti' }),
+        result
+          .lazy()
+          .filter(pl.col(LIVE_COL))
+          .select(...partColumns(schema)),
+      ],
+      { rechunk: false },
+    )
+    .collect();
+  const notFound = result
+    .lazy()
+    .filter(pl.col(LIVE_COL).not().and(pl.col(NOT_FOUND_COL)))
+    .select(pl.col('id'), pl.col(NF_COL).alias(NOT_FOUND_AT));
+  return { part, notFound };
 }
 
 /**
@@ -232,25 +249,6 @@ async function sameRows(a: pl.DataFrame, b: pl.DataFrame): Promise<boolean> {
   return both.height === a.height;
 }
 
-/** Removes files no version references (left by a crash or a lost race), once past the grace period. */
-async function vacuum(ctx: CompactContext, m: Manifest): Promise<number> {
-  const live = liveFiles(m);
-  let removed = 0;
-  for (const f of await readdir(ctx.dir).catch(() => [] as string[])) {
-    if (live.has(f) || f === MANIFEST || f === LOG_DIR || f === '.lock') continue;
-    const s = await stat(path.join(ctx.dir, f)).catch(() => undefined);
-    if (!s?.isFile() || ctx.policy.now - s.mtimeMs < GRACE_MS) continue;
-    await removeFile(ctx, f);
-    removed++;
-  }
-  return removed;
-}
-
-async function removeFile(ctx: CompactContext, file: string): Promise<void> {
-  ctx.memory.drop(file);
-  await rm(path.join(ctx.dir, file), { force: true });
-}
-
 /**
  * Merges every committed delta into one delta file, leaving the base parts alone: many small
  * deltas (one per flush of a few misses) cost file opens for a new process, but folding them
@@ -279,10 +277,10 @@ export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Man
       };
     });
   } catch (e) {
-    await removeFile(ctx, file);
+    await removeFile(ctx.dir, ctx.memory, file);
     if (e instanceof CommitConflict) return undefined;
     throw e;
   }
-  await Promise.all([...merged].map((f) => removeFile(ctx, f)));
+  await Promise.all([...merged].map((f) => removeFile(ctx.dir, ctx.memory, f)));
   return committed;
 }

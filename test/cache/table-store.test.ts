@@ -6,9 +6,9 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pl from 'nodejs-polars';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { GRACE_MS } from '../../src/cache/compaction.js';
 import { PartMemory } from '../../src/cache/part-io.js';
 import { TableStore } from '../../src/cache/table-store.js';
+import { GRACE_MS } from '../../src/cache/vacuum.js';
 import { DEFAULT_STORE, type StoreLimits } from '../../src/config/types.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
