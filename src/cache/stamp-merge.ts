@@ -141,9 +141,9 @@ export async function mergeById(
   for (const f of FLAGS) aggs.push(pl.col(f).max().alias(f));
   aggs.push(pl.col(SEQ_COL).max().alias(SEQ_COL));
   await slicer.tick();
-  // Sorted by seq so that `last()` within a group is the latest row (group order is row order).
+  // Every caller concatenates in seq order, and polars keeps row order within each group, so
+  // `last()` is the latest row: no sort (a copy of every row) is needed.
   return all
-    .sort(SEQ_COL)
     .groupBy('id')
     .agg(...aggs)
     .select(...shapeColumns(columns));
