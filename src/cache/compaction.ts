@@ -8,7 +8,7 @@
 import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import { CommitConflict } from './commit.js';
-import { DEL_COL, NF_COL, OK_COL } from './delta-io.js';
+import { NF_COL } from './delta-io.js';
 import { emptyPart, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
@@ -20,16 +20,15 @@ import {
   applyPolicy,
   deltaColumns,
   LIVE_COL,
-  mergeById,
-  mergeShape,
+  mergeDeltaRows,
   NOT_FOUND_COL,
+  overlayOnBase,
   SEQ_COL,
   scanDeltas,
 } from './stamp-merge.js';
 import { removeFile, vacuum } from './vacuum.js';
 
 const SLOT_COL = '_cg_slot';
-const ROW_STAMPS = [OK_COL, NF_COL, DEL_COL];
 
 export interface CompactContext {
   dir: string;
@@ -146,7 +145,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
 /** The deltas `m` names, merged into one row per ID (newest stamp per column). */
 async function mergedDeltas(dir: string, m: Manifest): Promise<pl.DataFrame> {
   const columns = Object.keys(m.schema);
-  const query = await mergeById([await scanDeltas(dir, m.deltas, columns, m.schema)], columns);
+  const query = await mergeDeltaRows(await scanDeltas(dir, m.deltas, columns, m.schema), columns);
   return query.collect();
 }
 
@@ -164,29 +163,14 @@ async function mergeSlot(
 ): Promise<{ part: pl.DataFrame; notFound: pl.LazyDataFrame }> {
   const columns = Object.keys(schema);
   const ids = rows.select('id');
-  // A base row counts as seen (ok 0, as lookups read it): it stays unless a tombstone, a
-  // not-found answer or a truncate hides it.
-  const fromBase = (
-    await mergeShape(
-      base.lazy().join(ids, { on: 'id', how: 'semi' }),
-      partColumns(schema),
-      columns,
-      schema,
-      0,
-    )
-  ).withColumns(pl.lit(0).cast(pl.Float64).alias(OK_COL));
-  const fromNotFound = await mergeShape(
-    liveNotFound
-      .join(ids, { on: 'id', how: 'semi' })
-      .select(pl.col('id'), pl.col(NOT_FOUND_AT).alias(NF_COL)),
-    ['id', NF_COL],
-    columns,
-    schema,
-    -1,
-  );
-  const fromDeltas = await mergeShape(rows, [...partColumns(schema), ...ROW_STAMPS], columns, schema, 1);
   const query = await applyPolicy(
-    await mergeById([fromNotFound, fromBase, fromDeltas], columns),
+    await overlayOnBase(
+      rows,
+      base.lazy().join(ids, { on: 'id', how: 'semi' }),
+      liveNotFound.join(ids, { on: 'id', how: 'semi' }),
+      NOT_FOUND_AT,
+      columns,
+    ),
     columns,
     policy,
   );
@@ -259,7 +243,7 @@ export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Man
   if (m.deltas.length < 2) return undefined;
   const columns = deltaColumns(ctx.dir, m.deltas);
   const df = await (
-    await mergeById([await scanDeltas(ctx.dir, m.deltas, columns, m.schema)], columns)
+    await mergeDeltaRows(await scanDeltas(ctx.dir, m.deltas, columns, m.schema), columns)
   ).collect();
   const file = newPartName('delta');
   const bytes = await sinkNewFile(ctx.dir, file, df.lazy().drop(SEQ_COL));

@@ -2,7 +2,7 @@
  * The merge-on-read rule (overlay.ts: newest stamp wins per (ID, column); `_cg_ok`, `_cg_nf`,
  * `_cg_del` keep their newest) as polars lazy queries over delta files and parts, so compaction
  * merges rows in polars' thread pool instead of turning them into JS objects on the event loop.
- * overlay.ts holds the same rule for the JS path; test/cache/merge-on-read.test.ts checks that
+ * overlay.ts holds the same rule for the JS path; test/cache/compaction.test.ts checks that
  * both give the same answers.
  *
  * Building a query costs time on the event loop too: creating one nodejs-polars expression
@@ -32,7 +32,7 @@ const FLAGS = [OK_COL, NF_COL, DEL_COL] as const;
 const SLICE_MS = 4;
 
 /** Yields to the event loop once the current slice of work has run past SLICE_MS. */
-export class Slicer {
+class Slicer {
   private start = performance.now();
 
   async tick(): Promise<void> {
@@ -48,21 +48,10 @@ export function shapeColumns(columns: readonly string[]): string[] {
 }
 
 /**
- * Rows in merge shape: id, each of `columns` (typed by `schema`, `string` when untyped, as
- * delta files store them), its stamp, the three row stamps and, when given, the order `seq`.
- * Columns the frame lacks are typed nulls.
+ * The expressions that put rows in merge shape: id, each of `columns` (typed by `schema`,
+ * `string` when untyped, as delta files store them), its stamp and the three row stamps.
+ * Columns the frame lacks (`have`) are typed nulls.
  */
-export async function mergeShape(
-  lf: pl.LazyDataFrame,
-  have: readonly string[],
-  columns: readonly string[],
-  schema: TableSchema,
-  seq?: number,
-): Promise<pl.LazyDataFrame> {
-  const exprs = await shapeExprs(have, columns, schema, new Slicer());
-  return lf.select(...(seq === undefined ? exprs : [...exprs, pl.lit(seq).cast(pl.Int64).alias(SEQ_COL)]));
-}
-
 async function shapeExprs(
   have: readonly string[],
   columns: readonly string[],
@@ -147,6 +136,80 @@ export async function mergeById(
     .groupBy('id')
     .agg(...aggs)
     .select(...shapeColumns(columns));
+}
+
+/**
+ * The delta rows (merge shape, in seq order) merged into one row per ID. Most IDs are in one
+ * delta only (always, in a cold fill): those rows pass as they are, and only the IDs found in
+ * several deltas go through the group-by, whose per-group filters are polars' slow path.
+ */
+export async function mergeDeltaRows(
+  all: pl.LazyDataFrame,
+  columns: readonly string[],
+): Promise<pl.LazyDataFrame> {
+  const repeated = pl.col('id').isDuplicated();
+  const merged = await mergeById([all.filter(repeated)], columns);
+  return pl.concat([all.filter(repeated.not()).select(...shapeColumns(columns)), merged], {
+    how: 'vertical',
+    rechunk: false,
+  });
+}
+
+const BASE_SUFFIX = '_cg_base';
+const IN_BASE = '_cg_in_base';
+
+/**
+ * Merged delta rows (one per ID, merge shape) laid over the base rows and the not-found answers
+ * of the same IDs, by joins rather than a group-by: per column the delta's value wins when its
+ * stamp is at least the base's (a tie goes to the delta, the later write); a base row counts as
+ * seen (`_cg_ok` 0, as lookups read it), so it stays unless a tombstone, a not-found answer or a
+ * truncate hides it.
+ */
+export async function overlayOnBase(
+  deltas: pl.LazyDataFrame,
+  base: pl.LazyDataFrame,
+  notFound: pl.LazyDataFrame,
+  notFoundAt: string,
+  columns: readonly string[],
+): Promise<pl.LazyDataFrame> {
+  const slicer = new Slicer();
+  const baseRows = base.select(
+    pl.col('id'),
+    ...columns.flatMap((c) => [pl.col(c), pl.col(tsCol(c))]),
+    pl.lit(true).alias(IN_BASE),
+  );
+  const joined = deltas
+    .join(baseRows, { on: 'id', how: 'left', suffix: BASE_SUFFIX })
+    .join(notFound.select(pl.col('id'), pl.col(notFoundAt).alias(`${NF_COL}${BASE_SUFFIX}`)), {
+      on: 'id',
+      how: 'left',
+    });
+  const exprs: pl.Expr[] = [pl.col('id')];
+  const stamps: pl.Expr[] = [];
+  for (const c of columns) {
+    const at = pl.col(tsCol(c));
+    const baseAt = pl.col(`${tsCol(c)}${BASE_SUFFIX}`);
+    const fromDelta = at.isNotNull().and(baseAt.isNull().or(at.gtEq(baseAt)));
+    exprs.push(
+      pl
+        .when(fromDelta)
+        .then(pl.col(c))
+        .otherwise(pl.col(`${c}${BASE_SUFFIX}`))
+        .alias(c),
+    );
+    stamps.push(pl.when(fromDelta).then(at).otherwise(baseAt).alias(tsCol(c)));
+    await slicer.tick();
+  }
+  const seen = pl.when(pl.col(IN_BASE)).then(pl.lit(0)).otherwise(pl.lit(null)).cast(pl.Float64);
+  exprs.push(
+    ...stamps,
+    pl.maxHorizontal([pl.col(OK_COL), seen]).alias(OK_COL),
+    pl.maxHorizontal([pl.col(NF_COL), pl.col(`${NF_COL}${BASE_SUFFIX}`)]).alias(NF_COL),
+    pl.col(DEL_COL),
+    pl.col(SEQ_COL),
+  );
+  await slicer.tick();
+  return joined.select(...exprs);
 }
 
 /**
