@@ -59,7 +59,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   const schema = m.schema;
   const columns = Object.keys(schema);
   const slotList: PartSlot[] = m.parts.length > 0 ? m.parts : [{ depth: 0, key: 0 }];
-  const touched = m.deltas.length > 0 ? await placed(await mergedDeltas(dir, m), slotList) : undefined;
+  const touched = m.deltas.length > 0 ? await placed(await mergedDeltas(dir, m), m, slotList) : undefined;
   const oldNotFound = (await readNotFoundFrame(dir, m.notFound)).df;
   const liveNotFound = oldNotFound
     .lazy()
@@ -76,8 +76,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     const base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
     let merged = base;
     if (touched && count > 0) {
-      const rows =
-        slotList.length === 1 ? touched.df.lazy() : touched.df.lazy().filter(pl.col(SLOT_COL).eq(i));
+      const rows = slotList.length === 1 ? touched.rows : touched.rows.filter(pl.col(SLOT_COL).eq(i));
       const slotMerge = await mergeSlot(base, rows, liveNotFound, schema, policy);
       merged = slotMerge.part;
       notFoundRows.push(slotMerge.notFound);
@@ -94,7 +93,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     if (part) replaced.push(part);
   }
   const keptNotFound = touched
-    ? liveNotFound.join(touched.df.lazy().select('id'), { on: 'id', how: 'anti' })
+    ? liveNotFound.join(touched.rows.select('id'), { on: 'id', how: 'anti' })
     : liveNotFound;
   const notFound = await pl.concat([keptNotFound, ...notFoundRows], { rechunk: false }).collect();
   const nfChanged = !(await sameRows(notFound, oldNotFound));
@@ -142,11 +141,10 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   return { committed, removedFiles, expiredRows };
 }
 
-/** The deltas `m` names, merged into one row per ID (newest stamp per column). */
-async function mergedDeltas(dir: string, m: Manifest): Promise<pl.DataFrame> {
+/** The deltas `m` names, merged into one row per ID (newest stamp per column), as a query. */
+async function mergedDeltas(dir: string, m: Manifest): Promise<pl.LazyDataFrame> {
   const columns = Object.keys(m.schema);
-  const query = await mergeDeltaRows(await scanDeltas(dir, m.deltas, columns, m.schema), columns);
-  return query.collect();
+  return mergeDeltaRows(await scanDeltas(dir, m.deltas, columns, m.schema), columns);
 }
 
 /**
@@ -196,14 +194,18 @@ async function mergeSlot(
 
 /**
  * The merged delta rows with the index of the slot each ID falls in (`_cg_slot`, when there is
- * more than one) and the count per slot. The hash is computed in JS (polars' hash is not stable
- * across versions), on the IDs only, in slices that yield to the event loop.
+ * more than one) and the count per slot. With one slot they stay a query, run as part of the
+ * slot's merge: collected apart, they were one more copy of every delta row at the peak of a
+ * cold fill. With several, the hash is computed in JS (polars' hash is not stable across
+ * versions), on the IDs only, in slices that yield to the event loop.
  */
 async function placed(
-  df: pl.DataFrame,
+  query: pl.LazyDataFrame,
+  m: Manifest,
   slots: readonly PartSlot[],
-): Promise<{ df: pl.DataFrame; counts: number[] }> {
-  if (slots.length === 1) return { df, counts: [df.height] };
+): Promise<{ rows: pl.LazyDataFrame; counts: number[] }> {
+  if (slots.length === 1) return { rows: query, counts: [m.deltas.reduce((n, d) => n + d.rows, 0)] };
+  const df = await query.collect();
   const SLICE = 16_384;
   const index = new SlotIndex(slots);
   const position = new Map(slots.map((s, i) => [slotName(s), i]));
@@ -219,7 +221,7 @@ async function placed(
     }
     await yieldToLoop();
   }
-  return { df: df.withColumn(pl.Series(SLOT_COL, keys, pl.Int32)), counts };
+  return { rows: df.withColumn(pl.Series(SLOT_COL, keys, pl.Int32)).lazy(), counts };
 }
 
 /** Whether two not-found frames hold the same (id, stamp) pairs (IDs are unique in each). */
