@@ -43,7 +43,7 @@ class Slicer {
 }
 
 /** The columns of the merge shape, in order (vertical concatenation needs one order). */
-export function shapeColumns(columns: readonly string[]): string[] {
+function shapeColumns(columns: readonly string[]): string[] {
   return ['id', ...columns, ...columns.map(tsCol), ...FLAGS, SEQ_COL];
 }
 
@@ -115,7 +115,7 @@ export function deltaColumns(dir: string, deltas: readonly FileEntry[]): string[
 }
 
 /** One row per ID: for each column the value with the newest stamp (ties: highest seq). */
-export async function mergeById(
+async function mergeById(
   frames: readonly pl.LazyDataFrame[],
   columns: readonly string[],
 ): Promise<pl.LazyDataFrame> {
