@@ -232,10 +232,16 @@ export class TableStore {
   }
 
   /** Flushes what waits and stops the flush timer. */
+  /** Resolves when the background compaction or delta merge under way, if any, is done. */
+  settled(): Promise<void> {
+    return this.compactor.idle();
+  }
+
+  /** Flushes what waits; a background compaction under way is abandoned, not waited for. */
   async close(): Promise<void> {
     await this.flush().catch(() => undefined);
     this.writer.stop();
-    await this.compactor.idle();
+    this.compactor.stop();
   }
 
   /** What waits in the write buffer (and the flush under way). */

@@ -234,7 +234,8 @@ describe('compaction', () => {
       await s.write(batch([{ id: `new${d}`, v: `n${d}` }], ['v'], 2_000 + d));
       await s.flush();
     }
-    await s.close(); // waits for the background merge the fourth delta started
+    await s.settled(); // the background merge the fourth delta started
+    await s.close();
     const after = await manifest(dir);
     expect(after.parts).toEqual(before.parts);
     expect(after.deltas).toHaveLength(1);
@@ -243,6 +244,28 @@ describe('compaction', () => {
     const res = await openStore(dir).lookup(['new0', 'new3', '5'], ['v']);
     expect(res.records()).toEqual([
       { id: '5', v: 'b5' },
+      { id: 'new0', v: 'n0' },
+      { id: 'new3', v: 'n3' },
+    ]);
+  });
+});
+
+describe('close', () => {
+  it('abandons a background merge under way: nothing of it is committed or left on disk, no row is lost', async () => {
+    const dir = await tempDir();
+    const s = openStore(dir, { limits: { compactDeltas: 4 } });
+    for (let d = 0; d < 4; d++) {
+      await s.write(batch([{ id: `new${d}`, v: `n${d}` }], ['v'], 2_000 + d));
+      await s.flush();
+    }
+    // The fourth flush started a merge of the 4 deltas; close() does not wait for it.
+    await s.close();
+    await s.settled();
+    const after = await manifest(dir);
+    expect(after.deltas).toHaveLength(4);
+    expect((await files(dir)).sort()).toEqual(after.deltas.map((f) => f.file).sort());
+    const res = await openStore(dir).lookup(['new0', 'new3'], ['v']);
+    expect(res.records()).toEqual([
       { id: 'new0', v: 'n0' },
       { id: 'new3', v: 'n3' },
     ]);
