@@ -135,19 +135,28 @@ export class TableStore {
     return this.pending.effective(this.version.m);
   }
 
-  async lookup(ids: readonly string[], columns: readonly string[], now = Date.now()): Promise<StoreLookup> {
-    // A writer in another process may delete a file between our manifest read and the file
-    // read; the newer manifest then names its replacement, so re-read and try again.
+  lookup(ids: readonly string[], columns: readonly string[], now = Date.now()): Promise<StoreLookup> {
+    return this.retrying(async () => {
+      await this.current();
+      return lookupView(
+        this.view(),
+        ids,
+        columns,
+        this.policy(now),
+        this.opts.smallLookupMax ?? SMALL_LOOKUP,
+      );
+    });
+  }
+
+  /**
+   * Runs a read of the current version again when a file it names is gone: a compaction (here
+   * or in another process) removes the files it replaced at once, and the newer manifest names
+   * their replacement.
+   */
+  private async retrying<T>(read: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.current();
-        return await lookupView(
-          this.view(),
-          ids,
-          columns,
-          this.policy(now),
-          this.opts.smallLookupMax ?? SMALL_LOOKUP,
-        );
+        return await read();
       } catch (e) {
         if (attempt >= 4 || !isMissingFile(e)) throw e;
         this.version.reload();
@@ -169,8 +178,11 @@ export class TableStore {
    * Validates a fetched batch and puts it in the write buffer, where every lookup of this
    * process sees it at once (see TableWriter.write).
    */
-  write(batch: BatchWrite): Promise<void> {
-    return this.writer.write(batch);
+  async write(batch: BatchWrite): Promise<void> {
+    await this.writer.write(batch);
+    // Bulk writes (a fill's batches) wait while a compaction lags far behind (Compactor.room);
+    // a small miss is answered at once, whatever the compaction does.
+    if (batch.rows.length >= BULK_ROWS) await this.compactor.room();
   }
 
   /** Writes the buffer as one delta file and commits it; resolves when it is durable. */
@@ -223,12 +235,15 @@ export class TableStore {
   }
 
   private liveRows(): Promise<number> {
-    return countLiveRows(
-      this.version,
-      this.parts,
-      [this.version.deltas.rows, this.buffer.flushing, this.buffer.rows],
-      (ids) => this.lookup(ids, []),
-    );
+    return this.retrying(async () => {
+      await this.current();
+      return countLiveRows(
+        this.version,
+        this.parts,
+        [this.version.deltas.rows, this.buffer.flushing, this.buffer.rows],
+        (ids) => this.lookup(ids, []),
+      );
+    });
   }
 
   /** Flushes what waits and stops the flush timer. */
@@ -259,3 +274,6 @@ export class TableStore {
     };
   }
 }
+
+/** A write of at least this many rows is a bulk write, which compaction may hold back. */
+const BULK_ROWS = 1_000;

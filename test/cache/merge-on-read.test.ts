@@ -52,6 +52,10 @@ async function files(dir: string): Promise<string[]> {
   );
 }
 
+function pendingDeltaRows(m: { deltas: { rows: number }[] }): number {
+  return m.deltas.reduce((n, d) => n + d.rows, 0);
+}
+
 async function manifest(dir: string) {
   return JSON.parse(await readFile(path.join(dir, 't', 'manifest.json'), 'utf8')) as {
     version: number;
@@ -247,6 +251,30 @@ describe('compaction', () => {
       { id: 'new0', v: 'n0' },
       { id: 'new3', v: 'n3' },
     ]);
+  });
+});
+
+describe('compaction backpressure', () => {
+  it('bulk writes wait while a compaction lags: committed deltas stay near twice its threshold', async () => {
+    const dir = await tempDir();
+    const threshold = 5_000;
+    const s = openStore(dir, { limits: { compactDeltaRows: threshold, flushRows: 1_000 } });
+    // A base large enough that folding deltas into it takes a while.
+    const base = Array.from({ length: 300_000 }, (_, i) => ({ id: `b${i}`, v: `v${i}` }));
+    await s.write(batch(base, ['v'], 1_000));
+    await s.compact();
+    let most = 0;
+    for (let k = 0; k < 150; k++) {
+      const rows = Array.from({ length: 1_000 }, (_, i) => ({ id: `n${k}-${i}`, v: 'x' }));
+      await s.write(batch(rows, ['v'], 2_000 + k));
+      most = Math.max(most, pendingDeltaRows(await manifest(dir)));
+    }
+    await s.settled();
+    // Twice the threshold, plus what was flushed while the last check ran (a few batches).
+    expect(most).toBeLessThanOrEqual(2 * threshold + 5_000);
+    const res = await s.lookup(['n0-0', 'n149-999', 'b299999'], ['v']);
+    expect(res.records()).toHaveLength(3);
+    await s.close();
   });
 });
 

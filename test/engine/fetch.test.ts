@@ -1,11 +1,11 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it, vi } from 'vitest';
 import type { FetchProgress } from '../../src/engine/types.js';
 import { DataNotFoundError, TypeConflictError, UpstreamFailedError } from '../../src/errors.js';
 import type { Fetcher } from '../../src/sources/types.js';
-import { testCache as createCache } from '../helpers/cache.js';
+import { testCache as createCache, moduleSourceCache } from '../helpers/cache.js';
 import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -244,19 +244,12 @@ describe('fetching', () => {
   });
 
   it('warm returns at once and fetches in the background through the configured source, visible as a job', async () => {
-    const dir = await tempDir();
-    const mod = path.join(dir, 'source.mjs');
-    await writeFile(
-      mod,
+    const cache = await moduleSourceCache(
       `export async function fetch(ids, columns) {
          await new Promise((r) => setTimeout(r, 20));
          return ids.map((id) => ({ id, title: 'T' + id }));
        }`,
     );
-    const cache = createCache({
-      cacheDir: path.join(dir, 'cache'),
-      tables: { movies: { columns: { title: 'String' }, source: { kind: 'module', path: mod } } },
-    });
     const seen: FetchProgress[] = [];
     const off = cache.jobs.subscribe((e) => seen.push(e));
     const first = cache.warm('movies', range(1, 350));

@@ -1,13 +1,8 @@
-/**
- * Large requests are looked up and fetched a window of 100,000 IDs at a time (engine/windows.ts);
- * the batches the upstream sees must still be exactly those of one plan over the whole request.
- */
-import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import type { FetchProgress } from '../../src/engine/types.js';
 import { WINDOW_IDS } from '../../src/engine/windows.js';
-import { testCache as createCache } from '../helpers/cache.js';
+import { testCache as createCache, moduleSourceCache } from '../helpers/cache.js';
 import { movieRow, recordingFetcher } from '../helpers/recording-fetcher.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -40,19 +35,12 @@ describe('a request larger than a window', () => {
   });
 
   it('a warm of 250,001 ids is one job: its planned batch count from the first event to the last', async () => {
-    const dir = await tempDir();
-    const mod = path.join(dir, 'source.mjs');
-    await writeFile(
-      mod,
+    const cache = await moduleSourceCache(
       `export async function fetch(ids, columns) {
          (globalThis.__windowCalls ??= []).push(ids.length);
          return ids.map((id) => ({ id, title: 'T' + id }));
        }`,
     );
-    const cache = createCache({
-      cacheDir: path.join(dir, 'cache'),
-      tables: { movies: { columns: { title: 'String' }, source: { kind: 'module', path: mod } } },
-    });
     const seen: FetchProgress[] = [];
     const off = cache.jobs.subscribe((e) => seen.push(e));
     const first = cache.warm('movies', range(1, 250_001));
