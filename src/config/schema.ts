@@ -208,6 +208,8 @@ const fieldNameIssue = (key: string): string | undefined => {
   if (RESERVED_FIELDS.has(key)) return `"${key}" is defined on every type already; rename it`;
   if (key.startsWith(RESERVED_PREFIX))
     return `names starting with "${RESERVED_PREFIX}" are reserved for the cache`;
+  // GraphQL keeps "__" names for introspection, and `__proto__` is not a safe key of a JS row.
+  if (key.startsWith('__')) return 'names starting with "__" are reserved by GraphQL; rename it';
   return undefined;
 };
 
@@ -219,13 +221,21 @@ const runAlways = { when: (p: { value: unknown }) => isRecord(p.value) };
 
 /** A record whose keys are checked by `check` (message or undefined), reported at `path.key`. */
 function recordOf<V extends z.ZodType>(value: V, check: (key: string) => string | undefined) {
-  return z.record(z.string(), value).superRefine((rec, ctx) => {
+  const record = z.record(z.string(), value).superRefine((rec, ctx) => {
     for (const key of Object.keys(rec)) {
       const message = check(key);
       if (message) ctx.addIssue({ code: 'custom', path: [key], message });
     }
   }, runAlways);
+  // A parsed record drops a `__proto__` key without a word: it is reported from the raw input.
+  return z.preprocess((raw, ctx) => {
+    const message = isRecord(raw) && Object.hasOwn(raw, PROTO) ? check(PROTO) : undefined;
+    if (message) ctx.addIssue({ code: 'custom', path: [PROTO], message, input: raw });
+    return raw;
+  }, record);
 }
+
+const PROTO = '__proto__';
 
 const columnType = z.enum(COLUMN_TYPES, { error: `expected one of ${COLUMN_TYPES.join(' | ')}` });
 /** Shown in GraphQL (GraphiQL's docs, introspection); `init` fills it from database comments. */

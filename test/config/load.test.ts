@@ -196,6 +196,18 @@ describe('parseConfig', () => {
     expect(message).toContain('tables.movie.columns.id: "id" is defined on every type already');
     expect(message).toContain('tables.movie.columns._cg_x: names starting with "_cg_" are reserved');
     expect(message).toContain('tables.movie.typeName: typeName "Movie" gives "Query.movie"');
+    // A computed key: `{ __proto__: … }` in a literal would set the prototype instead. A parsed
+    // record drops such a key silently, so it is checked on the raw input.
+    const proto = failure({ tables: { movie: { columns: { ['__proto__']: 'Int' } } } });
+    expect(proto).toContain(
+      'tables.movie.columns.__proto__: names starting with "__" are reserved by GraphQL',
+    );
+    expect(failure(JSON.parse('{"tables":{"movie":{"columns":{"__proto__":"Int"}}}}'))).toContain(
+      'tables.movie.columns.__proto__',
+    );
+    expect(failure({ tables: { movie: { columns: { __kind: 'String' } } } })).toContain(
+      'tables.movie.columns.__kind: names starting with "__" are reserved by GraphQL',
+    );
   });
 
   it('parses durations and sizes', () => {
