@@ -78,7 +78,8 @@ async function prepare(env: BenchEnv): Promise<Line[]> {
   }
 }
 
-function config(env: BenchEnv, cacheDir: string) {
+/** The cache config of the fill: the `movies` table over the upstream table in PostgreSQL. */
+export function fillConfig(env: Pick<BenchEnv, 'databaseUrl'>, cacheDir: string) {
   return {
     cacheDir,
     tables: {
@@ -116,7 +117,7 @@ async function fill(env: BenchEnv, how: 'pg' | 'warm' | 'getData', n: number): P
       if (got !== n) throw new Error(`pg returned ${got} of ${n} rows`);
       note = `${batches} batches of ${fmt(size)} ids`;
     } else if (how === 'warm') {
-      const cache = createCache(config(env, cacheDir));
+      const cache = createCache(fillConfig(env, cacheDir));
       const t0 = performance.now();
       const final = await new Promise<FetchProgress>((resolve) => {
         let jobId: string | undefined;
@@ -135,7 +136,7 @@ async function fill(env: BenchEnv, how: 'pg' | 'warm' | 'getData', n: number): P
         throw new Error(`warm ended ${final.status} with ${final.rowsFetched} rows: ${final.message}`);
       note = `job end ${(jobMs / 1000).toFixed(1)} s, flushed (close) ${(ms / 1000).toFixed(1)} s; ${await layout(cacheDir)}`;
     } else {
-      const cache = createCache(config(env, cacheDir));
+      const cache = createCache(fillConfig(env, cacheDir));
       const t0 = performance.now();
       const df = await cache.getData(TABLE, ids, ALL_COLUMNS, { durable: true });
       ms = performance.now() - t0;
