@@ -9,7 +9,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { deltaColumns, deltaFrameOf } from './delta-io.js';
+import { type DeltaColumns, deltaColumns, deltaFrameOf } from './delta-io.js';
 import type { EncodeReply, EncodeRequest } from './delta-worker.js';
 import type { TableSchema } from './frames.js';
 import type { OverlayRow } from './overlay.js';
@@ -93,7 +93,7 @@ export function encodeDeltaOffThread(
   const columns = deltaColumns(rows, schema);
   worker ??= startWorker();
   const w = worker;
-  if (!w) return Promise.resolve(encodeParquet(deltaFrameOf(columns)));
+  if (!w) return Promise.resolve(encodeInThread(columns));
   const id = nextId++;
   const request: EncodeRequest = { id, columns };
   return new Promise<Buffer>((resolve, reject) => {
@@ -102,7 +102,11 @@ export function encodeDeltaOffThread(
     w.postMessage(request);
   }).catch((e: unknown) => {
     // The worker could not start here: encode in this thread, now and from now on.
-    if (unavailable) return encodeParquet(deltaFrameOf(columns));
+    if (unavailable) return encodeInThread(columns);
     throw e;
   });
+}
+
+function encodeInThread(columns: DeltaColumns): Buffer {
+  return encodeParquet(deltaFrameOf(columns));
 }

@@ -7,7 +7,7 @@ import pl from 'nodejs-polars';
 import { dtypeOf, type LogicalType, readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
 import { type Overlay, type OverlayRow, own } from './overlay.js';
-import { encodeParquet, readPartFile } from './part-io.js';
+import { readPartFile } from './part-io.js';
 
 export const OK_COL = '_cg_ok';
 export const NF_COL = '_cg_nf';
@@ -85,16 +85,8 @@ export function deltaFrameOf(d: DeltaColumns): pl.DataFrame {
   return pl.DataFrame(series).withColumns(...nanIsNull);
 }
 
-export function deltaFrame(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): pl.DataFrame {
-  return deltaFrameOf(deltaColumns(rows, schema));
-}
-
 /** Logical types whose cells are JS numbers, sent to polars as one Float64Array. */
 const NUMERIC: ReadonlySet<LogicalType> = new Set(['int', 'float']);
-
-export function encodeDelta(rows: ReadonlyMap<string, OverlayRow>, schema: TableSchema): Buffer {
-  return encodeParquet(deltaFrame(rows, schema));
-}
 
 /** Reads a delta file into `into` (merging by stamp with what it holds). */
 export async function readDelta(

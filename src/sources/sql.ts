@@ -68,7 +68,7 @@ export function keyKindOf(udtName: string | undefined): KeyKind {
 }
 
 /** The IDs a key of this kind can hold, in its canonical text (see `KeyKind`). */
-export function keyIds(ids: readonly string[], kind: KeyKind): string[] {
+export function keyIds(ids: readonly string[], kind: KeyKind): readonly string[] {
   if (kind === 'int') {
     return ids.filter((id) => {
       if (!CANONICAL_INT.test(id)) return false;
@@ -77,7 +77,7 @@ export function keyIds(ids: readonly string[], kind: KeyKind): string[] {
     });
   }
   if (kind === 'uuid') return ids.filter((id) => CANONICAL_UUID.test(id));
-  return [...ids];
+  return ids;
 }
 
 /** `SELECT id, cols FROM schema.table WHERE id = ANY($1)`, the IDs cast to the key's kind. */

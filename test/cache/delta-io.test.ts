@@ -9,7 +9,7 @@ import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { dtypeOf } from '../../src/cache/column-types.js';
 import { deltaEncoderMode, encodeDeltaOffThread } from '../../src/cache/delta-encoder.js';
-import { deltaFrame, encodeDelta, readDelta } from '../../src/cache/delta-io.js';
+import { deltaColumns, deltaFrameOf, readDelta } from '../../src/cache/delta-io.js';
 import type { TableSchema } from '../../src/cache/frames.js';
 import { Overlay, type OverlayRow } from '../../src/cache/overlay.js';
 import { writePartFile } from '../../src/cache/part-io.js';
@@ -48,14 +48,14 @@ describe('delta files', () => {
       ['5', { values: {}, at: {}, del: 14 }],
       ['6', { values: { year: -2147483648, rating: 1e300 }, at: { year: 15, rating: 15 }, ok: 15 }],
     ]);
-    const df = deltaFrame(rows, schema);
+    const df = deltaFrameOf(deltaColumns(rows, schema));
     // The stored types, not the Float64 the numbers travelled in.
     expect(df.getColumn('year').dtype.equals(dtypeOf('int'))).toBe(true);
     expect(df.getColumn('rating').dtype.equals(dtypeOf('float'))).toBe(true);
     expect(df.getColumn('year').nullCount()).toBe(3);
     expect(df.getColumn('_cg_nf').toArray()).toEqual([null, null, null, 13, null, null]);
     const dir = await mkdtemp(path.join(tmpdir(), 'cachegate-delta-'));
-    await writePartFile(dir, 'd.parquet', encodeDelta(rows, schema));
+    await writePartFile(dir, 'd.parquet', await encodeDeltaOffThread(rows, schema));
     const back = new Overlay();
     await readDelta(dir, 'd.parquet', schema, back);
     expect(Object.fromEntries(back.rows)).toEqual(Object.fromEntries(rows));
@@ -80,7 +80,7 @@ describe('the delta encoder', () => {
     expect(deltaEncoderMode()).toBe('worker');
     for (const [k, from] of [0, 2_000, 4_000].entries()) {
       const there = pl.readParquet(all[k]!);
-      expect(there.frameEqual(deltaFrame(rows(from), s), true)).toBe(true);
+      expect(there.frameEqual(deltaFrameOf(deltaColumns(rows(from), s)), true)).toBe(true);
     }
   });
 });
