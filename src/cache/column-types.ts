@@ -16,6 +16,7 @@
 import pl from 'nodejs-polars';
 import type { ColumnType } from '../config/types.js';
 import { TypeConflictError, ValueRefusedError } from '../errors.js';
+import { JsonText } from '../json/json-text.js';
 import {
   dateTimeMs,
   formatDate,
@@ -101,6 +102,7 @@ export function inferType(v: unknown): LogicalType | undefined {
 }
 
 function describe(v: unknown): string {
+  if (v instanceof JsonText) return describe(v.value());
   if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
   if (v instanceof Date) return 'datetime';
   if (Array.isArray(v)) return 'json (array)';
@@ -231,6 +233,12 @@ function asDate(v: unknown): unknown {
 
 /** The stored form of one non-null value; undefined when it is of another kind; a Refusal. */
 function coerceValue(spec: ColumnSpec, v: unknown): unknown {
+  // Checked JSON text (a PostgreSQL json value): a JSON column keeps it; another type judges the value.
+  if (v instanceof JsonText) {
+    if (spec.type === 'json') return v.text;
+    const value = v.value();
+    return value === null ? null : coerceValue(spec, value);
+  }
   switch (spec.type) {
     case 'string':
       if (typeof v === 'string') return v;

@@ -1,20 +1,25 @@
 /** A PostgreSQL table (or custom query) as a source, over a small lazily created `pg.Pool`. */
 import pg from 'pg';
 import type { PostgresSourceConfig } from '../config/types.js';
-import { createSqlSource, type SqlQueryResult, TEMPORAL_PARSERS } from './sql.js';
+import { createSqlSource, JSON_OIDS, type SqlQueryResult, TEMPORAL_PARSERS } from './sql.js';
 import type { Source } from './types.js';
 
 const POOL_MAX = 4;
 
-/** pg's parsers, except for dates and timestamps (see `TEMPORAL_PARSERS`); per pool, not global. */
+/**
+ * pg's parsers, except for dates and timestamps (see `TEMPORAL_PARSERS`) and JSON, kept as the
+ * text the server sent (`normalizeValue` marks it checked); per pool, not global.
+ */
 const types = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
-    const own = TEMPORAL_PARSERS[oid];
+    const own = JSON_OIDS.includes(oid) ? asText : TEMPORAL_PARSERS[oid];
     if (own !== undefined && format !== 'binary') return own;
     // biome-ignore lint/suspicious/noExplicitAny: pg-types overloads do not accept a plain string format.
     return pg.types.getTypeParser(oid, format as any);
   },
 };
+
+const asText = (text: string): string => text;
 
 export function createPostgresSource(cfg: PostgresSourceConfig, tableName: string): Source {
   const { upstream, scrub } = describeUrl(cfg.url);

@@ -4,6 +4,7 @@
  * imports neither `pg` nor PGlite.
  */
 import { ColumnNotFoundError, isCacheGateError, UpstreamFailedError } from '../errors.js';
+import { JsonText } from '../json/json-text.js';
 import type { FetchContext, Source, SourceRow } from './types.js';
 
 export interface SqlField {
@@ -244,6 +245,9 @@ export function parsePgTimestamp(text: string): Date | string {
  * whole process): dates stay `YYYY-MM-DD` text (pg makes local midnight of them, a day off east
  * of Greenwich), timestamps are read by `parsePgTimestamp`.
  */
+/** `json` and `jsonb`: the postgres source reads them as text (see `normalizeValue`). */
+export const JSON_OIDS: readonly number[] = [OID.json, OID.jsonb];
+
 export const TEMPORAL_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
   [OID.date]: (text) => text,
   [OID.timestamp]: parsePgTimestamp,
@@ -251,7 +255,7 @@ export const TEMPORAL_PARSERS: Readonly<Record<number, (text: string) => unknown
 };
 
 /**
- * Makes pg and PGlite agree: JSON parsed; int8 as its decimal text whatever its size (a BigInt
+ * Makes pg and PGlite agree: JSON as the text the database sent (`JsonText`), not parsed; int8 as its decimal text whatever its size (a BigInt
  * column takes it exactly, and a column's values do not change kind at 2^53); numeric as its text
  * (its precision is the point of it: declare it String); timestamps as ISO 8601 UTC text; dates
  * as `YYYY-MM-DD`.
@@ -265,7 +269,8 @@ export function normalizeValue(v: unknown, oid?: number): unknown {
     return oid === OID.date ? v.toISOString().slice(0, 10) : v.toISOString();
   }
   if (typeof v === 'string') {
-    if (oid === OID.json || oid === OID.jsonb) return JSON.parse(v);
+    // The database checked it: a JSON column stores the text as it is (a JSON null is a null).
+    if (oid === OID.json || oid === OID.jsonb) return v === 'null' ? null : new JsonText(v);
     return v;
   }
   if (typeof v === 'number' && (oid === OID.int8 || oid === OID.numeric)) return String(v);

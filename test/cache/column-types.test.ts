@@ -15,6 +15,7 @@ import {
   toSeries,
 } from '../../src/cache/column-types.js';
 import { TypeConflictError, ValueRefusedError } from '../../src/errors.js';
+import { JsonText } from '../../src/json/json-text.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 const BEYOND_2_53 = '9007199254740993'; // 2^53 + 1: a JS number cannot hold it
@@ -157,6 +158,27 @@ describe('values the type cannot hold are refused with table, column, id and val
     for (const [type, value] of cases) {
       expect(() => coerce(type, [value]), `${type} ← ${String(value)}`).toThrow(TypeConflictError);
     }
+  });
+});
+
+describe('JSON text the upstream checked (JsonText, from a PostgreSQL json or jsonb value)', () => {
+  it('a JSON column stores the text as it is, without parsing it again', () => {
+    // Spacing and key order kept: the text is not parsed and written back.
+    const text = '{ "b": 1,  "a": [true, null] }';
+    expect(coerce('json', [new JsonText(text)])).toEqual([text]);
+  });
+
+  it('another column type judges the value the text holds, as it did the parsed value', () => {
+    expect(coerce('int', [new JsonText('5')])).toEqual([5]);
+    expect(coerce('string', [new JsonText('"x"')])).toEqual(['x']);
+    expect(coerce('int', [new JsonText('null')])).toEqual([null]);
+    expect(() => coerce('string', [new JsonText('{"a":1}')])).toThrow(/json \(object\)/);
+    expect(() => coerce('int', [new JsonText('3000000000')])).toThrow(ValueRefusedError);
+  });
+
+  it('infers a JSON column, and JSON.stringify writes its value', () => {
+    expect(inferType(new JsonText('"x"'))).toBe('json');
+    expect(JSON.stringify({ d: new JsonText('{"a": [1]}') })).toBe('{"d":{"a":[1]}}');
   });
 });
 
