@@ -1,7 +1,8 @@
 /**
  * The committed deltas a process knows, held in memory as ID → merged row, so a lookup costs a
  * Map read per ID however many deltas are pending. It follows the manifest: new deltas are read
- * once; when a compaction removed some, it is rebuilt from those left (usually none or few).
+ * once; when a compaction removed some, their rows are dropped from memory, and only when a row
+ * also holds values of a delta still pending is the index rebuilt from the files left.
  */
 import { readDelta } from './delta-io.js';
 import type { Manifest } from './manifest.js';
@@ -9,26 +10,56 @@ import { Overlay } from './overlay.js';
 
 export class DeltaIndex {
   rows = new Overlay();
-  files = new Set<string>();
+  /** Each delta file indexed → the IDs it holds. */
+  private files = new Map<string, readonly string[]>();
+
+  /** How often a compaction's removal had to re-read the deltas left (a row mixed both). */
+  rebuilds = 0;
 
   async follow(dir: string, m: Manifest): Promise<void> {
     const live = new Set(m.deltas.map((d) => d.file));
-    const rebuild = [...this.files].some((f) => !live.has(f));
+    const gone = [...this.files.keys()].filter((f) => !live.has(f));
     // Built aside and swapped in whole: a lookup meanwhile sees the old index, never half of one.
-    const rows = rebuild ? new Overlay() : this.rows;
-    const files = rebuild ? new Set<string>() : this.files;
-    for (const d of m.deltas) {
-      if (files.has(d.file)) continue;
-      await readDelta(dir, d.file, m.schema, rows);
-      files.add(d.file);
+    let kept = gone.length > 0 ? this.without(gone) : { rows: this.rows, files: this.files };
+    if (!kept) {
+      this.rebuilds++;
+      kept = { rows: new Overlay(), files: new Map() };
     }
-    this.rows = rows;
-    this.files = files;
+    for (const d of m.deltas) {
+      if (kept.files.has(d.file)) continue;
+      kept.files.set(d.file, await readDelta(dir, d.file, m.schema, kept.rows));
+    }
+    this.rows = kept.rows;
+    this.files = kept.files;
   }
 
   /** A delta this process committed: indexed from the rows it wrote, not read back. */
   addOwn(file: string, rows: Overlay): void {
     this.rows.addAll(rows);
-    this.files.add(file);
+    this.files.set(file, [...rows.rows.keys()]);
+  }
+
+  /**
+   * The index without the rows of the `gone` files (a compaction folded them into the base),
+   * taken from memory: the rows of the files left, as they are. Undefined when an ID is in both
+   * (its merged row mixes values of both), and only then are the files left read again. A cold
+   * fill re-read every delta committed during a compaction, ~1 s of a 1,000,000-row fill.
+   */
+  private without(
+    gone: readonly string[],
+  ): { rows: Overlay; files: Map<string, readonly string[]> } | undefined {
+    const goneSet = new Set(gone);
+    const files = new Map([...this.files].filter(([f]) => !goneSet.has(f)));
+    const keptIds = new Set<string>();
+    for (const ids of files.values()) for (const id of ids) keptIds.add(id);
+    if (keptIds.size > 0) {
+      for (const f of gone) for (const id of this.files.get(f) ?? []) if (keptIds.has(id)) return undefined;
+    }
+    const rows = new Overlay();
+    for (const id of keptIds) {
+      const r = this.rows.get(id);
+      if (r) rows.add(id, r);
+    }
+    return { rows, files };
   }
 }

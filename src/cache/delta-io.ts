@@ -88,13 +88,13 @@ export function deltaFrameOf(d: DeltaColumns): pl.DataFrame {
 /** Logical types whose cells are JS numbers, sent to polars as one Float64Array. */
 const NUMERIC: ReadonlySet<LogicalType> = new Set(['int', 'float']);
 
-/** Reads a delta file into `into` (merging by stamp with what it holds). */
+/** Reads a delta file into `into` (merging by stamp with what it holds); returns its IDs. */
 export async function readDelta(
   dir: string,
   file: string,
   schema: TableSchema,
   into: Overlay,
-): Promise<void> {
+): Promise<string[]> {
   const df = await readPartFile(dir, file);
   const names = df.columns;
   const ids = df.getColumn('id').toArray() as string[];
@@ -108,13 +108,28 @@ export async function readDelta(
   const ok = names.includes(OK_COL) ? (df.getColumn(OK_COL).toArray() as Array<number | null>) : undefined;
   const nf = names.includes(NF_COL) ? (df.getColumn(NF_COL).toArray() as Array<number | null>) : undefined;
   const del = names.includes(DEL_COL) ? (df.getColumn(DEL_COL).toArray() as Array<number | null>) : undefined;
+  // Rows of one fetched batch have the same stamps: consecutive rows share one `at` object.
+  let shared: Record<string, number> = {};
+  let sharedCount = 0;
   for (let i = 0; i < ids.length; i++) {
-    const row: OverlayRow = { values: {}, at: {} };
+    const row: OverlayRow = { values: {}, at: shared };
+    let same = true;
+    let count = 0;
     for (const { c, values, at } of data) {
       const t = at[i];
       if (t === null || t === undefined) continue;
-      row.at[c] = t;
+      count++;
+      if (own(shared, c) !== t) same = false;
       row.values[c] = values[i] ?? null;
+    }
+    if (!same || count !== sharedCount) {
+      shared = {};
+      sharedCount = count;
+      for (const { c, at } of data) {
+        const t = at[i];
+        if (t !== null && t !== undefined) shared[c] = t;
+      }
+      row.at = shared;
     }
     const o = ok?.[i];
     if (o !== null && o !== undefined) row.ok = o;
@@ -124,4 +139,5 @@ export async function readDelta(
     if (d !== null && d !== undefined) row.del = d;
     into.add(ids[i]!, row);
   }
+  return ids;
 }

@@ -10,8 +10,11 @@ import { idFrame } from './frames.js';
 export interface OverlayRow {
   /** Column → stored value (already checked and converted for its type). */
   values: Record<string, unknown>;
-  /** Column → when it was fetched (epoch ms). */
-  at: Record<string, number>;
+  /**
+   * Column → when it was fetched (epoch ms). Rows of one fetched batch share this object:
+   * replace it, never change it in place (`mergeRow` does).
+   */
+  at: Readonly<Record<string, number>>;
   /** When the upstream last confirmed the row exists (an ID-only fetch has no column stamp). */
   ok?: number;
   /** When the upstream last answered "no such ID". */
@@ -31,14 +34,18 @@ export function own<T>(o: Readonly<Record<string, T>>, key: string): T | undefin
 
 /** Folds `src` into `dst` (newest stamp wins per column; ties go to `src`, the later write). */
 export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
+  let at: Record<string, number> | undefined;
   for (const c in src.at) {
     const t = src.at[c]!;
     const have = own(dst.at, c);
     if (have === undefined || t >= have) {
-      dst.at[c] = t;
+      // `dst.at` may be shared with the other rows of its batch: write a copy.
+      at ??= { ...dst.at };
+      at[c] = t;
       dst.values[c] = src.values[c];
     }
   }
+  if (at) dst.at = at;
   if (src.ok !== undefined && (dst.ok === undefined || src.ok > dst.ok)) dst.ok = src.ok;
   if (src.nf !== undefined && (dst.nf === undefined || src.nf > dst.nf)) dst.nf = src.nf;
   if (src.del !== undefined && (dst.del === undefined || src.del > dst.del)) dst.del = src.del;

@@ -68,13 +68,13 @@ export class TableWriter {
     // Everything was checked before anything is added: a refused batch leaves no row behind.
     pending.note(m, batch, types);
     const at = batch.fetchedAt;
+    // Every row of the batch has the same stamps: they share one object (mergeRow copies it
+    // before changing it). Held once per row, it was a third of the delta index's heap.
+    const stamps: Record<string, number> = {};
+    for (const c of batch.columns) stamps[c] = at;
     for (let i = 0; i < n; i++) {
-      const row: OverlayRow = { values: {}, at: {}, ok: at };
-      for (let j = 0; j < batch.columns.length; j++) {
-        const c = batch.columns[j]!;
-        row.values[c] = values[j]![i];
-        row.at[c] = at;
-      }
+      const row: OverlayRow = { values: {}, at: stamps, ok: at };
+      for (let j = 0; j < batch.columns.length; j++) row.values[batch.columns[j]!] = values[j]![i];
       buffer.rows.add(ids[i]!, row);
     }
     for (const id of batch.notFound) buffer.rows.add(id, { values: {}, at: {}, nf: at });
