@@ -4,7 +4,6 @@
  * tombstone stamps). Read back into an Overlay, they merge with the base by the newest stamp.
  */
 import pl from 'nodejs-polars';
-import { BatchRow } from './batch-row.js';
 import { dtypeOf, type LogicalType, readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
 import { type Overlay, type OverlayRow, own } from './overlay.js';
@@ -55,11 +54,9 @@ export function deltaColumns(rows: ReadonlyMap<string, OverlayRow>, schema: Tabl
   let i = 0;
   for (const [id, r] of rows) {
     out.ids[i] = id;
-    // A batch's row is read from its columns, without building its values record.
-    const batch = r instanceof BatchRow ? r : undefined;
     for (const col of columns) {
       const at = own(r.at, col.name);
-      const v = at === undefined ? null : ((batch ? batch.value(col.name) : own(r.values, col.name)) ?? null);
+      const v = at === undefined ? null : (own(r.values, col.name) ?? null);
       if (col.values instanceof Float64Array) col.values[i] = v === null ? Number.NaN : (v as number);
       else col.values[i] = v;
       col.stamps[i] = at ?? Number.NaN;

@@ -5,7 +5,6 @@
  * a not-found stamp (`nf`) or a tombstone (`del`) hides every value fetched before it.
  */
 import pl from 'nodejs-polars';
-import { BatchRow } from './batch-row.js';
 import { idFrame } from './frames.js';
 
 export interface OverlayRow {
@@ -55,9 +54,8 @@ export function mergeRow(dst: OverlayRow, src: OverlayRow): void {
 /** Rough in-memory size of a row, for the write buffer's byte budget. */
 export function rowBytes(id: string, r: OverlayRow): number {
   let n = 120 + id.length * 2;
-  const batch = r instanceof BatchRow ? r : undefined;
   for (const c in r.at) {
-    const v = batch ? batch.value(c) : r.values[c];
+    const v = r.values[c];
     n += 48 + (typeof v === 'string' ? v.length * 2 : 8);
   }
   return n;
@@ -78,13 +76,9 @@ export class Overlay {
 
   /** Adds a row (taking ownership of it) or merges it into the one held. */
   add(id: string, row: OverlayRow): void {
-    let have = this.rows.get(id);
+    const have = this.rows.get(id);
     if (have) {
       this.bytes -= rowBytes(id, have);
-      if (have instanceof BatchRow) {
-        have = have.plain();
-        this.rows.set(id, have);
-      }
       mergeRow(have, row);
       this.bytes += rowBytes(id, have);
     } else {
