@@ -23,7 +23,7 @@ export async function writeSplit(
     if (!splittable || written.bytes <= maxPartBytes) {
       const file = newPartName(slotName(slot));
       await rename(written.tmp, path.join(dir, file));
-      memory.set(file, df, written.bytes);
+      memory.set(file, df);
       return [{ ...slot, file, rows: df.height, bytes: written.bytes }];
     }
     await rm(written.tmp, { force: true });

@@ -25,7 +25,7 @@ export class TableParts {
     let df = this.memory.get(part.file);
     if (!df) {
       df = await readPartFile(this.dir, part.file);
-      this.memory.set(part.file, df, part.bytes);
+      this.memory.set(part.file, df);
     }
     return { df };
   }
