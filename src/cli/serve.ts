@@ -2,13 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { CONFIG_FILE_NAMES } from '../config/load.js';
-import { type CacheGateConfig, DEFAULT_FETCH_LOCKS } from '../config/types.js';
+import type { CacheGateConfig } from '../config/types.js';
 import { buildApp } from '../server/app.js';
 import { createLogger } from '../server/logger.js';
 import { startTracing } from '../server/tracing.js';
 import { COMMON_OPTIONS, parseCommandArgs, parsePort } from './args.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveConfig, withEnvFetchLocks } from './resolve-config.js';
 import { checkTables } from './source-check.js';
 
 export const usage = `Usage: cachegate serve [--config PATH] [--port 4000] [--host 127.0.0.1] [--insecure]
@@ -59,11 +59,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 
   const resolved = await resolveConfig(values.config, io.cwd);
   const { demo } = resolved;
-  // REDIS_URL also turns on cross-replica fetch locks (DESIGN §6), unless the config sets its own.
-  const config =
-    redisUrl === undefined || resolved.config.fetchLocks !== undefined
-      ? resolved.config
-      : { ...resolved.config, fetchLocks: { redisUrl, ...DEFAULT_FETCH_LOCKS } };
+  const config = withEnvFetchLocks(resolved.config, io.env);
   const firstDemoStart = demo && !existsSync(join(config.cacheDir, 'demo-db'));
   const logger = await createLogger({ env: io.env, tty: io.stdout.isTTY === true });
   const tracing = await startTracing(io.env);

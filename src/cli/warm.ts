@@ -6,7 +6,7 @@ import { COMMON_OPTIONS, parseCommandArgs, parseList } from './args.js';
 import { formatCount, formatDuration } from './format.js';
 import { type CliIo, EXIT, UsageError } from './io.js';
 import { createProgressReporter } from './progress-bar.js';
-import { resolveConfig } from './resolve-config.js';
+import { resolveConfig, withEnvFetchLocks } from './resolve-config.js';
 
 export const usage = `Usage: cachegate warm <table> --ids-file FILE [--columns a,b] [--config PATH]
 
@@ -17,7 +17,11 @@ Options:
   --ids-file FILE     IDs to warm, one per line (blank lines are skipped)
   --columns a,b       columns to fetch (default: every configured column)
   -c, --config PATH   config file (default: cachegate.config.{ts,js,mjs,json} in the current folder, else the demo)
-  -h, --help          show this help`;
+  -h, --help          show this help
+
+Environment:
+  REDIS_URL           take the cross-replica fetch locks the servers of the same cache folder take
+                      (config "fetchLocks" overrides), so this warm and they do not fetch the same IDs`;
 
 const SHOWN_FAILED_IDS = 20;
 
@@ -43,7 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   if (ids.length === 0) throw new UsageError(`${idsFile} holds no IDs: put one ID per line`);
 
   const { config } = await resolveConfig(values.config, io.cwd);
-  const cache = createCache(config);
+  const cache = createCache(withEnvFetchLocks(config, io.env));
   try {
     const final = await warmAndWait(cache, table, ids, columns, io);
     io.stdout.write(`${summary(final)}\n`);

@@ -31,6 +31,21 @@ describe('cachegate warm', () => {
     expect(stats.stdout).not.toContain('hits');
   });
 
+  it('takes the servers’ fetch locks from REDIS_URL, and still warms when that Redis does not answer', async () => {
+    const file = await writeIds(dir, 'locked.txt', ['201', '202']);
+    // Nothing listens on port 1: the locks fail open, with a warning naming the Redis.
+    const down = await runCli(['warm', 'movies', '--ids-file', file], dir, {
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
+    expect(down.code).toBe(0);
+    expect(down.stderr).toContain('fetch locks in Redis (redis://127.0.0.1:1) failed');
+    // Without REDIS_URL, no locks and no such warning.
+    const file2 = await writeIds(dir, 'unlocked.txt', ['203']);
+    const none = await runCli(['warm', 'movies', '--ids-file', file2], dir);
+    expect(none.code).toBe(0);
+    expect(none.stderr).not.toContain('fetch locks');
+  });
+
   it('exits 1 and counts the failed IDs when a batch fails', async () => {
     const file = await writeIds(dir, 'bad.txt', ['101', '102', 'bad1']);
     const { code, stdout, stderr } = await runCli(
