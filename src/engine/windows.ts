@@ -6,7 +6,7 @@
  * of it than one of 100,000.
  */
 import type { StoreLookup } from '../cache/lookup.js';
-import { batchSize, columnsKey, plannedBatchCount } from '../fetch/batch-plan.js';
+import { batchSize, columnsKey, plannedBatchCount, sameColumns } from '../fetch/batch-plan.js';
 import type { MissingWindows } from '../fetch/coordinator.js';
 
 /** IDs per window: large enough that a window's lookup is one polars query, not per-ID work. */
@@ -84,13 +84,25 @@ function cellsOf(missing: ReadonlyMap<string, readonly string[]>): number {
 /** Counts missing IDs per column set (the lookup gives each ID its own array of columns). */
 function countGroups(missing: ReadonlyMap<string, readonly string[]>, groups: Map<string, number>): void {
   const keyOf = new Map<string, string>();
+  let lastCols: readonly string[] | undefined;
+  let key = '';
+  let run = 0;
   for (const cols of missing.values()) {
-    const given = cols.join('\u0000');
-    let key = keyOf.get(given);
-    if (key === undefined) {
-      key = columnsKey(cols);
-      keyOf.set(given, key);
+    // Runs of IDs lacking the same columns are counted without a key string per ID.
+    if (lastCols !== undefined && sameColumns(lastCols, cols)) {
+      run++;
+      continue;
     }
-    groups.set(key, (groups.get(key) ?? 0) + 1);
+    if (run > 0) groups.set(key, (groups.get(key) ?? 0) + run);
+    const given = cols.join('\u0000');
+    let k = keyOf.get(given);
+    if (k === undefined) {
+      k = columnsKey(cols);
+      keyOf.set(given, k);
+    }
+    key = k;
+    run = 1;
+    lastCols = cols;
   }
+  if (run > 0) groups.set(key, (groups.get(key) ?? 0) + run);
 }

@@ -55,6 +55,11 @@ export interface Claimed<B extends PlannedClaim> {
 
 type Entry = Flight | Flight[];
 
+function someClaimed(claims: ReadonlyMap<string, Entry>, missing: ReadonlyMap<string, unknown>): boolean {
+  for (const id of missing.keys()) if (claims.has(id)) return true;
+  return false;
+}
+
 export class InFlight {
   private readonly tables = new Map<string, Map<string, Entry>>();
   private count = 0;
@@ -79,11 +84,12 @@ export class InFlight {
     caller?: unknown,
   ): Claimed<B> {
     const claims = this.tables.get(table);
-    // Nothing of this table in flight (the common case): everything is ours, without a copy.
-    const mine = claims === undefined ? missing : new Map<string, readonly string[]>();
+    // None of these IDs in flight (the common case, also for the next window of a large job
+    // whose earlier batches are still claimed): everything is ours, without a copy.
+    const overlap = claims !== undefined && someClaimed(claims, missing);
+    const mine = overlap ? new Map<string, readonly string[]>() : missing;
     const waits = new Set<Promise<void>>();
-    if (claims !== undefined)
-      this.split(claims, missing, mine as Map<string, readonly string[]>, waits, caller);
+    if (overlap) this.split(claims, missing, mine as Map<string, readonly string[]>, waits, caller);
     const batches = plan(mine).map((batch) => ({ batch, flight: new Flight(batch.columns) }));
     let unclaimed = 0;
     try {

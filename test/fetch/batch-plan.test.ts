@@ -57,6 +57,26 @@ describe('planBatches', () => {
       { ids: ['2'], columns: ['year'] },
     ]);
   });
+
+  it('groups runs of equal column lists, each its own array as a lookup gives them, and what breaks a run', () => {
+    const missing = new Map<string, string[]>();
+    const cols = ['a', 'b', 'c', 'd', 'e'];
+    for (let i = 0; i < 250; i++) missing.set(`r${i}`, [...cols]);
+    missing.set('x', ['b', 'a', 'c', 'd', 'e']);
+    missing.set('y', ['a', 'b', 'c', 'd']);
+    for (let i = 0; i < 50; i++) missing.set(`s${i}`, [...cols]);
+    missing.set('z', ['a', 'b', 'c', 'd', 'f']);
+    const batches = planBatches(missing);
+    expect(batches.map((b) => [b.columns.join(''), b.ids.length])).toEqual([
+      ['abcde', 100],
+      ['abcde', 100],
+      ['abcde', 100],
+      ['abcde', 1],
+      ['abcd', 1],
+      ['abcdf', 1],
+    ]);
+    expect(batches.flatMap((b) => b.ids).sort()).toEqual([...missing.keys()].sort());
+  });
 });
 
 describe('cutBatches (a large request, window by window)', () => {
