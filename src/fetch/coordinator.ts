@@ -133,13 +133,15 @@ export class Coordinator {
     windows: MissingWindows,
   ): { first: FetchProgress; done: Promise<FetchOutcome> } {
     const waits: Promise<void>[] = [];
-    let carry = new Map<string, readonly string[]>();
+    let carry: ReadonlyMap<string, readonly string[]> = new Map();
     let last = false;
     const more = async (): Promise<ClaimedBatch[] | undefined> => {
       if (last) return undefined;
       const window = await windows.next();
       if (window === undefined) last = true;
-      else for (const [id, cols] of window) carry.set(id, cols);
+      // The window's own map when nothing is carried (windows of whole batches), else a copy after the carried IDs.
+      else if (carry.size === 0) carry = window;
+      else carry = new Map([...carry, ...window]);
       if (carry.size === 0) return last ? undefined : [];
       const claimed = this.inFlight.claim(
         req.table,

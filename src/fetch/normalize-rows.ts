@@ -12,7 +12,12 @@ function isDataFrameLike(r: SourceResult): r is DataFrameLike {
  * upstream null; a missing key means the upstream has no such column). Rows for IDs not asked
  * for are ignored.
  */
-export function normalizeRows(result: SourceResult, batch: PlannedBatch, table: string): SourceRow[] {
+export function normalizeRows(
+  result: SourceResult,
+  batch: PlannedBatch,
+  table: string,
+  returned?: Map<string, boolean>,
+): SourceRow[] {
   if (!Array.isArray(result) && !isDataFrameLike(result)) {
     throw new UpstreamFailedError(
       `The fetcher of table "${table}" must resolve to an array of rows or a DataFrame with an "id" column, but got: ${typeof result}.`,
@@ -20,7 +25,9 @@ export function normalizeRows(result: SourceResult, batch: PlannedBatch, table: 
     );
   }
   const records = isDataFrameLike(result) ? result.toRecords() : result;
-  const asked = new Set(batch.ids);
+  // ID → returned yet: the IDs asked for (rows of others are ignored), and which came back.
+  const asked = returned ?? new Map<string, boolean>();
+  if (returned === undefined) for (const id of batch.ids) asked.set(id, false);
   const rows: SourceRow[] = [];
   for (const rec of records) {
     const raw = rec?.['id'];
@@ -39,6 +46,7 @@ export function normalizeRows(result: SourceResult, batch: PlannedBatch, table: 
       );
     }
     if (!asked.has(id)) continue;
+    asked.set(id, true);
     for (const c of batch.columns) if (!(c in rec)) throw new ColumnNotFoundError(table, c);
     rows.push(id === raw ? rec : { ...rec, id });
   }
@@ -56,8 +64,9 @@ export interface FetchedBatch {
 
 /** Splits a batch's IDs into the rows returned and the IDs the upstream does not have. */
 export function fetchedBatch(result: SourceResult, batch: PlannedBatch, table: string): FetchedBatch {
-  const rows = normalizeRows(result, batch, table);
-  const returned = new Set(rows.map((r) => r['id'] as string));
-  const notFound = batch.ids.filter((id) => !returned.has(id));
+  const returned = new Map<string, boolean>();
+  for (const id of batch.ids) returned.set(id, false);
+  const rows = normalizeRows(result, batch, table, returned);
+  const notFound = batch.ids.filter((id) => returned.get(id) !== true);
   return { rows, columns: batch.columns, notFound, fetchedAt: Date.now() };
 }
