@@ -195,7 +195,8 @@ async function main(): Promise<void> {
     const job: Job = { name: process.argv[at + 1] as Name, arg: process.argv[at + 2] ?? '' };
     const lines = await runJob(job);
     // Run by hand (`tsx bench/engine.ts --child fill warm:1000000`), it prints its own lines.
-    if (!process.send) console.log(render(lines, `${job.name} ${job.arg}, load ${os.loadavg()[0]!.toFixed(1)}`));
+    if (!process.send)
+      console.log(render(lines, `${job.name} ${job.arg}, load ${os.loadavg()[0]!.toFixed(1)}`));
     await new Promise<void>((resolve, reject) =>
       process.send ? process.send(lines, (e: Error | null) => (e ? reject(e) : resolve())) : resolve(),
     );
