@@ -188,7 +188,7 @@ async function baseSmall(
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
     const base = indexRows(await v.index(part), columns, m.schema);
-    const { cols } = base;
+    const cols = base.cols.map((c) => ({ values: c.values(), at: c.at }));
     for (const id of slotIds) {
       const row = base.row(id, -1);
       if (row === undefined) continue;

@@ -23,8 +23,12 @@ export interface Found {
 export interface BaseRows {
   /** Row number of the base row of `id`, the `i`th overlaid ID, if it has one. */
   row(id: string, i: number): number | undefined;
-  /** Values and stamps aligned with the requested columns; undefined where the part (or the schema) lacks one. */
-  cols: Array<{ values: readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
+  /**
+   * Stamps and values aligned with the requested columns; undefined where the part (or the
+   * schema) lacks one. Values are read on first use: a merge needs them only where the base
+   * row's stamp wins, and reading text across N-API costs more than the rest of the merge.
+   */
+  cols: Array<{ values: () => readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
   /** Whether any column of row `n` (not only the requested ones) was fetched after `cut`. */
   fetchedAfter(n: number, cut: number): boolean;
 }
@@ -37,8 +41,8 @@ export function indexRows(index: PartIndex, columns: readonly string[], schema: 
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
       return type === undefined
-        ? { values: undefined, at: undefined }
-        : { values: index.column(c, type), at: index.column(tsCol(c), 'float') };
+        ? { values: () => undefined, at: undefined }
+        : { values: () => index.column(c, type), at: index.column(tsCol(c), 'float') };
     }),
     fetchedAfter: (n, cut) =>
       stamps.some((s) => {
@@ -78,9 +82,15 @@ export function alignedRows(
     row: (_id, i) => rowAt.get(at[i]!),
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
-      return type === undefined
-        ? { values: undefined, at: undefined }
-        : { values: read(c, type), at: read(tsCol(c), 'float') };
+      if (type === undefined) return { values: () => undefined, at: undefined };
+      let values: unknown[] | undefined;
+      return {
+        values: () => {
+          values ??= read(c, type);
+          return values;
+        },
+        at: read(tsCol(c), 'float'),
+      };
     }),
     fetchedAfter: (n, cut) => {
       const t = last?.[n] as number | null | undefined;
@@ -161,24 +171,24 @@ export function mergeOverlaid(
     let stale: string[] | undefined;
     for (let j = 0; j < columns.length; j++) {
       const c = columns[j]!;
+      // The newest stamp first; then the value of its layer (or of the base row) alone.
       let at: number | undefined;
-      let value: unknown = null;
+      let from: OverlayRow | undefined;
       const col = base?.cols[j];
       if (n !== undefined && col?.at) {
         const t = col.at[n] as number | null | undefined;
-        if (t !== null && t !== undefined) {
-          at = t;
-          value = col.values?.[n];
-        }
+        if (t !== null && t !== undefined) at = t;
       }
       for (const l of layers) {
         const t = own(l.at, c);
         if (t !== undefined && (at === undefined || t >= at)) {
           at = t;
-          value = own(l.values, c);
+          from = l;
         }
       }
-      rec[c] = at !== undefined && at > cut ? (value ?? null) : null;
+      let value: unknown = null;
+      if (at !== undefined && at > cut) value = from ? own(from.values, c) : col!.values()?.[n!];
+      rec[c] = value ?? null;
       if (isStale(at, bounds)) {
         stale ??= [];
         stale.push(c);
