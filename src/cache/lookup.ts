@@ -10,7 +10,15 @@ import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
 import { notFoundStill, type Overlay, type OverlayRow, overlayIds, type RowPolicy } from './overlay.js';
-import { type Found, frameRows, indexedBase, indexRows, LAST, mergeOverlaid } from './overlay-merge.js';
+import {
+  alignedRows,
+  type Found,
+  indexedBase,
+  indexRows,
+  LAST,
+  mergeOverlaid,
+  POS,
+} from './overlay-merge.js';
 import type { PartIndex } from './part-io.js';
 import { columnsFrame } from './result-frame.js';
 import { isStale, staleBounds, staleExpr } from './staleness.js';
@@ -85,21 +93,32 @@ export async function lookupView(
   const ov = overlayIds(v.overlays);
   const overlaid: Array<[string, OverlayRow[]]> = [];
   let hit: pl.DataFrame | undefined;
+  let at: Uint32Array = new Uint32Array(0);
+  // Whether a tombstone, a not-found answer or a truncate may hide an overlaid ID's base row.
+  let hidden = policy.truncatedAt !== undefined;
   if (ov) {
-    hit = await all.frame.lazy().join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
-    // Every ID of `ov` has overlay rows: overlays only gain rows.
-    for (const id of hit.getColumn('id').toArray() as string[]) overlaid.push([id, v.overlay(id)!]);
+    // Positions, not IDs: the request's own strings (hashed already) probe the overlays, and no
+    // string crosses N-API.
+    hit = await all.frame.lazy().withRowIndex(POS).join(ov.lazy(), { on: 'id', how: 'semi' }).collect();
+    at = hit.getColumn(POS).toTypedArray() as Uint32Array;
+    for (const p of at) {
+      const id = ids[p]!;
+      // Every ID of `ov` has overlay rows: overlays only gain rows.
+      const layers = v.overlay(id)!;
+      overlaid.push([id, layers]);
+      hidden ||= v.notFound.has(id) || layers.some((l) => l.del !== undefined || l.nf !== undefined);
+    }
   }
   const { plain, merged } = await baseLarge(
     v,
     all,
-    overlaid.length > 0 ? hit : undefined,
+    overlaid.length > 0 ? { hit: hit!, ids: overlaid, at, hidden } : undefined,
     columns,
     policy,
     found,
   );
   if (overlaid.length > 0) {
-    const base = merged && frameRows(merged, columns, v.m.schema);
+    const base = merged && alignedRows(merged, at, columns, v.m.schema);
     mergeOverlaid(v, overlaid, () => base, columns, policy, found);
   }
   return answer(v, columns, found, { frame: plain, ids: all });
@@ -169,9 +188,9 @@ async function baseSmall(
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
     const base = indexRows(await v.index(part), columns, m.schema);
-    const { cols } = base;
+    const cols = base.cols.map((c) => ({ values: c.values(), at: c.at }));
     for (const id of slotIds) {
-      const row = base.row(id);
+      const row = base.row(id, -1);
       if (row === undefined) continue;
       seen.add(id);
       const rec: Record<string, unknown> = { id };
@@ -194,15 +213,26 @@ async function baseSmall(
 /** Whether any requested column of a base row is stale (bookkeeping, dropped from the answer). */
 const ANY_STALE = '_cg_stale';
 
+/** The overlaid IDs of a large lookup: `hit` holds them (`id`, POS) in the order of `ids`. */
+interface Overlaid {
+  hit: pl.DataFrame;
+  ids: ReadonlyArray<[string, OverlayRow[]]>;
+  /** Position in the request of each of `ids`. */
+  at: Uint32Array;
+  /** Whether a row may be hidden: only then is LAST (every column's stamp) needed. */
+  hidden: boolean;
+}
+
 /**
  * The large-lookup path: one lazy polars query over every part that can hold the IDs, semi-joined
  * with the request's ID frame, then split in two: the rows of plain IDs (with stale flags, all
- * computed off the event loop) and the base rows of the overlaid IDs in `hit` (merged in JS).
+ * computed off the event loop) and the base rows of the overlaid IDs (merged in JS), aligned
+ * with them.
  */
 async function baseLarge(
   v: TableView,
   ids: IdFrame,
-  hit: pl.DataFrame | undefined,
+  overlaid: Overlaid | undefined,
   columns: readonly string[],
   policy: RowPolicy,
   found: Found,
@@ -214,7 +244,8 @@ async function baseLarge(
   const select: Array<string | pl.Expr> = ['id', ...known, ...stamps];
   // For merged rows: whether any column (not only the requested ones) is newer than a tombstone.
   const allStamps = Object.keys(m.schema).map((c) => tsCol(c));
-  if (hit && allStamps.length > 0) select.push(pl.maxHorizontal(allStamps.map((c) => pl.col(c))).alias(LAST));
+  if (overlaid?.hidden && allStamps.length > 0)
+    select.push(pl.maxHorizontal(allStamps.map((c) => pl.col(c))).alias(LAST));
   // Many IDs touch every part anyway: skip hashing them to find out which.
   const slots =
     m.parts.length === 1 || ids.list.length >= m.parts.length * 1_000
@@ -223,7 +254,7 @@ async function baseLarge(
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
-    if (part) parts.push((await v.part(part)).lazy().select(...select));
+    if (part) parts.push((await v.part(part)).lazy());
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
   const rows =
@@ -231,15 +262,20 @@ async function baseLarge(
       ? undefined
       : await (parts.length === 1 ? parts[0]! : pl.concat(parts, { rechunk: false, parallel: true }))
           .join(ids.frame.lazy(), { on: 'id', how: 'semi' })
+          // After the join: LAST is computed for the rows found, not for every row of the part.
+          .select(...select)
           .collect();
-  let q =
+  let q: pl.LazyDataFrame =
     rows?.lazy() ??
     emptyPart(subSchema)
       .select(...partColumns(subSchema))
       .lazy();
-  let merged: pl.DataFrame | undefined;
-  if (hit) {
-    merged = rows ? await rows.lazy().join(hit.lazy(), { on: 'id', how: 'semi' }).collect() : undefined;
+  let merged: Promise<pl.DataFrame> | undefined;
+  if (overlaid) {
+    const { hit } = overlaid;
+    // The inner join brings each base row its request position (POS), which aligns it with
+    // its overlaid ID in JS.
+    merged = rows?.lazy().join(hit.lazy(), { on: 'id', how: 'inner' }).collect();
     q = q.join(hit.lazy(), { on: 'id', how: 'anti' });
   }
   if (known.length > 0) {
@@ -258,20 +294,21 @@ async function baseLarge(
           .alias(c),
       ),
     );
-  const plain = await q.collect();
-  const plainCount = ids.list.length - (hit?.height ?? 0);
+  // Both run in polars' thread pool at once.
+  const [plain, mergedRows] = await Promise.all([q.collect(), merged]);
+  const plainCount = ids.list.length - (overlaid?.ids.length ?? 0);
   if (plain.height !== plainCount || unknown.length > 0) {
     const foundIds = plain.getColumn('id').toArray() as string[];
     if (plain.height !== plainCount) {
-      const overlaid = new Set(hit ? (hit.getColumn('id').toArray() as string[]) : []);
-      const plainIds = ids.list.filter((id) => !overlaid.has(id));
+      const skip = new Set(overlaid?.ids.map(([id]) => id));
+      const plainIds = ids.list.filter((id) => !skip.has(id));
       absent(v, plainIds, new Set(foundIds), columns, policy, found);
     }
     if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
   }
   if (known.length > 0) addStale(plain, known, found);
   const out = plain.select('id', ...columns);
-  return merged ? { plain: out, merged } : { plain: out };
+  return mergedRows ? { plain: out, merged: mergedRows } : { plain: out };
 }
 
 /** Adds, for found rows, the columns never fetched or past their TTL (usually none); stamp columns hold the stale flags. */

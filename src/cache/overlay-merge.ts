@@ -21,10 +21,14 @@ export interface Found {
 
 /** Base rows seen from JS, for merging with overlay rows. */
 export interface BaseRows {
-  /** Row number of an ID's base row, if it has one. */
-  row(id: string): number | undefined;
-  /** Values and stamps aligned with the requested columns; undefined where the part (or the schema) lacks one. */
-  cols: Array<{ values: readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
+  /** Row number of the base row of `id`, the `i`th overlaid ID, if it has one. */
+  row(id: string, i: number): number | undefined;
+  /**
+   * Stamps and values aligned with the requested columns; undefined where the part (or the
+   * schema) lacks one. Values are read on first use: a merge needs them only where the base
+   * row's stamp wins, and reading text across N-API costs more than the rest of the merge.
+   */
+  cols: Array<{ values: () => readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
   /** Whether any column of row `n` (not only the requested ones) was fetched after `cut`. */
   fetchedAfter(n: number, cut: number): boolean;
 }
@@ -37,8 +41,8 @@ export function indexRows(index: PartIndex, columns: readonly string[], schema: 
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
       return type === undefined
-        ? { values: undefined, at: undefined }
-        : { values: index.column(c, type), at: index.column(tsCol(c), 'float') };
+        ? { values: () => undefined, at: undefined }
+        : { values: () => index.column(c, type), at: index.column(tsCol(c), 'float') };
     }),
     fetchedAfter: (n, cut) =>
       stamps.some((s) => {
@@ -50,26 +54,43 @@ export function indexRows(index: PartIndex, columns: readonly string[], schema: 
 
 /** Column holding the newest stamp of a base row, for rows merged in JS (bookkeeping). */
 export const LAST = '_cg_last';
+/** Column holding a requested ID's position in the request (bookkeeping). */
+export const POS = '_cg_pos';
 
 /**
- * The base rows of overlaid IDs, taken from the large path's query (`id`, requested columns and
- * stamps, and LAST): a few thousand rows read as JS arrays once, instead of probing the part's
- * million-entry JS index per ID.
+ * The base rows of overlaid IDs, taken from the large path's query (requested columns and
+ * stamps, POS, and LAST when a row may be hidden): a few thousand rows read as JS arrays once,
+ * instead of probing the part's million-entry JS index per ID. `at[i]` is the request position
+ * of the `i`th overlaid ID; rows are matched by position, so no ID string is read back.
  */
-export function frameRows(df: pl.DataFrame, columns: readonly string[], schema: TableSchema): BaseRows {
+export function alignedRows(
+  df: pl.DataFrame,
+  at: Uint32Array,
+  columns: readonly string[],
+  schema: TableSchema,
+): BaseRows {
   const has = new Set(df.columns);
   const read = (c: string, type: LogicalType): unknown[] | undefined =>
     has.has(c) ? readValues(df.getColumn(c), type) : undefined;
-  const ids = df.getColumn('id').toArray() as string[];
-  const rows = new Map(ids.map((id, i) => [id, i]));
+  const rowAt = new Map<number, number>();
+  const pos = df.getColumn(POS).toTypedArray() as Uint32Array;
+  for (let r = 0; r < pos.length; r++) rowAt.set(pos[r]!, r);
+  // Without LAST no overlaid row has a cut (tombstone, not-found answer, truncate): a base row
+  // keeps its ID live then, and this is never asked.
   const last = read(LAST, 'float');
   return {
-    row: (id) => rows.get(id),
+    row: (_id, i) => rowAt.get(at[i]!),
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
-      return type === undefined
-        ? { values: undefined, at: undefined }
-        : { values: read(c, type), at: read(tsCol(c), 'float') };
+      if (type === undefined) return { values: () => undefined, at: undefined };
+      let values: unknown[] | undefined;
+      return {
+        values: () => {
+          values ??= read(c, type);
+          return values;
+        },
+        at: read(tsCol(c), 'float'),
+      };
     }),
     fetchedAfter: (n, cut) => {
       const t = last?.[n] as number | null | undefined;
@@ -123,7 +144,7 @@ export function mergeOverlaid(
   for (let i = 0; i < overlaid.length; i++) {
     const [id, layers] = overlaid[i]!;
     const base = baseOf(i);
-    const n = base?.row(id);
+    const n = base?.row(id, i);
     // A base row exists as such (an ID-only fetch leaves no column stamp): seen "at the beginning".
     let ok = n === undefined ? undefined : 0;
     let nf = v.notFound.get(id);
@@ -150,24 +171,24 @@ export function mergeOverlaid(
     let stale: string[] | undefined;
     for (let j = 0; j < columns.length; j++) {
       const c = columns[j]!;
+      // The newest stamp first; then the value of its layer (or of the base row) alone.
       let at: number | undefined;
-      let value: unknown = null;
+      let from: OverlayRow | undefined;
       const col = base?.cols[j];
       if (n !== undefined && col?.at) {
         const t = col.at[n] as number | null | undefined;
-        if (t !== null && t !== undefined) {
-          at = t;
-          value = col.values?.[n];
-        }
+        if (t !== null && t !== undefined) at = t;
       }
       for (const l of layers) {
         const t = own(l.at, c);
         if (t !== undefined && (at === undefined || t >= at)) {
           at = t;
-          value = own(l.values, c);
+          from = l;
         }
       }
-      rec[c] = at !== undefined && at > cut ? (value ?? null) : null;
+      let value: unknown = null;
+      if (at !== undefined && at > cut) value = from ? own(from.values, c) : col!.values()?.[n!];
+      rec[c] = value ?? null;
       if (isStale(at, bounds)) {
         stale ??= [];
         stale.push(c);

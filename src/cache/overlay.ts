@@ -61,10 +61,14 @@ export function rowBytes(id: string, r: OverlayRow): number {
   return n;
 }
 
+/** Chunks an overlay's ID frame may hold before it is made contiguous again. */
+const MAX_CHUNKS = 16;
+
 export class Overlay {
   readonly rows = new Map<string, OverlayRow>();
   bytes = 0;
-  private ids: { size: number; frame: pl.DataFrame } | undefined;
+  /** Its IDs as a frame, once a large lookup asked, and the IDs added since (appended at the next ask). */
+  private ids: { frame: pl.DataFrame; added: string[] } | undefined;
 
   get size(): number {
     return this.rows.size;
@@ -83,6 +87,7 @@ export class Overlay {
       this.bytes += rowBytes(id, have);
     } else {
       this.rows.set(id, row);
+      this.ids?.added.push(id);
       this.bytes += rowBytes(id, row);
     }
   }
@@ -93,11 +98,17 @@ export class Overlay {
 
   /**
    * Its IDs as a polars frame, for large lookups to find their overlaid IDs with one native join
-   * instead of a Map probe per ID. Rows are never removed, so a new size means new IDs.
+   * instead of a Map probe per ID. Rows are never removed, so the frame only grows: a delta index
+   * of hundreds of thousands of IDs appends the few new ones rather than crossing N-API whole
+   * again after every flush.
    */
   idFrame(): pl.DataFrame {
-    if (this.ids?.size !== this.rows.size)
-      this.ids = { size: this.rows.size, frame: idFrame([...this.rows.keys()]) };
+    if (!this.ids) this.ids = { frame: idFrame([...this.rows.keys()]), added: [] };
+    else if (this.ids.added.length > 0) {
+      const frame = this.ids.frame.vstack(idFrame(this.ids.added));
+      // Each append is a chunk; many small ones would slow every join that reads the frame.
+      this.ids = { frame: frame.nChunks() > MAX_CHUNKS ? frame.rechunk() : frame, added: [] };
+    }
     return this.ids.frame;
   }
 }

@@ -62,10 +62,14 @@ export function normalizeIds(ids: ReadonlyArray<string | number>): string[] {
   return out;
 }
 
-/** Distinct IDs in order of first appearance: a duplicate is fetched and answered once. */
-export function distinct(ids: readonly string[]): string[] {
+/**
+ * Distinct IDs in order of first appearance: a duplicate is fetched and answered once. Takes
+ * ownership of `ids` and returns it as it is when it holds no duplicate (100,000 IDs: a copy
+ * is 0.8 MB more garbage per request).
+ */
+export function distinct(ids: string[]): string[] {
   const set = new Set(ids);
-  return set.size === ids.length ? [...ids] : [...set];
+  return set.size === ids.length ? ids : [...set];
 }
 
 export function parseColumns(columns: readonly string[]): ParsedPath[] {
