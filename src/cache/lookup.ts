@@ -29,7 +29,7 @@ export interface StoreLookup {
   /** The same rows as JS objects. */
   records(): Record<string, unknown>[];
   /** ID → requested columns to fetch: absent IDs, never-fetched, hidden and expired columns. */
-  missing: Map<string, string[]>;
+  missing: Map<string, readonly string[]>;
   /** IDs the upstream did not return, still within the not-found TTL. */
   notFound: string[];
   /** The rows are JS records already (no polars frame behind them): `records()` costs nothing. */
@@ -164,10 +164,12 @@ function absent(
   policy: RowPolicy,
   found: Found,
 ): void {
+  let all: string[] | undefined;
   for (const id of ids) {
     if (seen.has(id)) continue;
     if (notFoundStill(v.notFound.get(id), undefined, policy)) found.notFound.push(id);
-    else found.missing.set(id, [...columns]);
+    // One array for every absent ID (never changed: addStale replaces an entry to add to it).
+    else found.missing.set(id, (all ??= [...columns]));
   }
 }
 
@@ -304,7 +306,7 @@ async function baseLarge(
       const plainIds = ids.list.filter((id) => !skip.has(id));
       absent(v, plainIds, new Set(foundIds), columns, policy, found);
     }
-    if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, [...unknown]);
+    if (unknown.length > 0) for (const id of foundIds) found.missing.set(id, unknown);
   }
   if (known.length > 0) addStale(plain, known, found);
   const out = plain.select('id', ...columns);
@@ -319,7 +321,7 @@ function addStale(rows: pl.DataFrame, known: readonly string[], found: Found): v
     const id = rec['id'] as string;
     const cols = known.filter((c) => rec[tsCol(c)] === true);
     const prev = found.missing.get(id);
-    if (prev) for (const c of cols) prev.push(c);
-    else found.missing.set(id, cols);
+    // Entries may share one array (absent): a new one, never pushed to.
+    found.missing.set(id, prev ? [...prev, ...cols] : cols);
   }
 }

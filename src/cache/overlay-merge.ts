@@ -15,7 +15,7 @@ import { isStale, staleBounds } from './staleness.js';
 /** What the paths of one lookup add to: rows answered in JS, and the IDs still to fetch. */
 export interface Found {
   records: Record<string, unknown>[];
-  missing: Map<string, string[]>;
+  missing: Map<string, readonly string[]>;
   notFound: string[];
 }
 
@@ -141,6 +141,8 @@ export function mergeOverlaid(
 ): void {
   // Most rows carry no tombstone: their bounds are shared.
   const plainBounds = staleBounds(-1, policy);
+  // One array for every ID missing all of them (missing entries are never changed in place).
+  let allColumns: string[] | undefined;
   for (let i = 0; i < overlaid.length; i++) {
     const [id, layers] = overlaid[i]!;
     const base = baseOf(i);
@@ -163,7 +165,7 @@ export function mergeOverlaid(
       )
     ) {
       if (notFoundStill(nf, del, policy)) found.notFound.push(id);
-      else found.missing.set(id, [...columns]);
+      else found.missing.set(id, (allColumns ??= [...columns]));
       continue;
     }
     const bounds = cut === -1 ? plainBounds : staleBounds(cut, policy);
