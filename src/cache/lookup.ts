@@ -164,12 +164,12 @@ function absent(
   policy: RowPolicy,
   found: Found,
 ): void {
-  let all: string[] | undefined;
+  const all = [...columns];
   for (const id of ids) {
     if (seen.has(id)) continue;
     if (notFoundStill(v.notFound.get(id), undefined, policy)) found.notFound.push(id);
     // One array for every absent ID (never changed: addStale replaces an entry to add to it).
-    else found.missing.set(id, (all ??= [...columns]));
+    else found.missing.set(id, all);
   }
 }
 

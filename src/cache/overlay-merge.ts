@@ -142,7 +142,7 @@ export function mergeOverlaid(
   // Most rows carry no tombstone: their bounds are shared.
   const plainBounds = staleBounds(-1, policy);
   // One array for every ID missing all of them (missing entries are never changed in place).
-  let allColumns: string[] | undefined;
+  const allColumns = [...columns];
   for (let i = 0; i < overlaid.length; i++) {
     const [id, layers] = overlaid[i]!;
     const base = baseOf(i);
@@ -165,7 +165,7 @@ export function mergeOverlaid(
       )
     ) {
       if (notFoundStill(nf, del, policy)) found.notFound.push(id);
-      else found.missing.set(id, (allColumns ??= [...columns]));
+      else found.missing.set(id, allColumns);
       continue;
     }
     const bounds = cut === -1 ? plainBounds : staleBounds(cut, policy);
