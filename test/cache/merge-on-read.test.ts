@@ -155,6 +155,22 @@ describe.each([
     expect((await s.lookup(['a'], ['v'], 12_100)).records()).toEqual([{ id: 'a', v: 'back' }]);
   });
 
+  it('a not-found answer hides only the base values fetched before it', async () => {
+    const dir = await tempDir();
+    const s = openStore(dir, { small, notFoundTtlMs: 60_000 });
+    await s.write(batch([{ id: 'a', v: 'kept' }], ['v'], 3_000));
+    await s.write(batch([{ id: 'b', v: 'hidden' }], ['v'], 1_000));
+    await s.compact(3_000);
+    // A slow batch landing late: "not found" answered at 2,000, between the two fetches.
+    await s.write(batch([], ['v'], 2_000, ['a', 'b']));
+    await s.flush();
+    for (const store of [s, openStore(dir, { small, notFoundTtlMs: 60_000 })]) {
+      const res = await store.lookup(['a', 'b'], ['v'], 4_000);
+      expect(res.records()).toEqual([{ id: 'a', v: 'kept' }]);
+      expect(res.notFound).toEqual(['b']);
+    }
+  });
+
   it('invalidate writes tombstones that win over older rows without rewriting a part', async () => {
     const dir = await tempDir();
     const s = openStore(dir, { small });
