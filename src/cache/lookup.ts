@@ -59,8 +59,8 @@ export interface TableView {
   overlays: readonly Overlay[];
   /** Overlay rows of an ID, newest last. */
   overlay(id: string): OverlayRow[] | undefined;
-  /** A part's frame aligned to the manifest schema. */
-  part(p: PartEntry): Promise<pl.DataFrame>;
+  /** A part as a query (its frame, or a scan of its file when it is not held in memory). */
+  query(p: PartEntry): Promise<pl.LazyDataFrame>;
   /** A part's JS index (ID → row, decoded columns). */
   index(p: PartEntry): Promise<PartIndex>;
 }
@@ -256,7 +256,7 @@ async function baseLarge(
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
-    if (part) parts.push((await v.part(part)).lazy());
+    if (part) parts.push(await v.query(part));
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
   const rows =

@@ -139,6 +139,8 @@ interface Entry {
 export class PartMemory {
   private readonly entries = new Map<string, Entry>();
   private used = 0;
+  /** Decoded size of each part read since it was written, held or not. */
+  private readonly sizes = new Map<string, number>();
 
   constructor(private readonly budgetBytes: number) {}
 
@@ -154,6 +156,7 @@ export class PartMemory {
   /** Holds a part, at its decoded size (`frameBytes`), dropping the least recently used over budget. */
   set(file: string, df: pl.DataFrame): void {
     const cost = frameBytes(df);
+    this.sizes.set(file, cost);
     if (cost > this.budgetBytes) return;
     this.drop(file);
     this.entries.set(file, { df, cost });
@@ -190,6 +193,21 @@ export class PartMemory {
       e.cost *= 2;
     }
     return e.index;
+  }
+
+  /**
+   * Whether a part not held would fit beside the parts held, without dropping any: unknown
+   * (never read) parts are read once to find out.
+   */
+  fits(file: string): boolean {
+    const size = this.sizes.get(file);
+    return size === undefined || this.used + size <= this.budgetBytes;
+  }
+
+  /** The file is gone (replaced by a compaction): forget it. */
+  forget(file: string): void {
+    this.drop(file);
+    this.sizes.delete(file);
   }
 
   drop(file: string): void {

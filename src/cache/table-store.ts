@@ -126,7 +126,7 @@ export class TableStore {
         }
         return out;
       },
-      part: (p) => this.parts.aligned(p, m.schema),
+      query: (p) => this.parts.query(p, m.schema),
       index: async (p) => this.parts.index(p),
     };
   }

@@ -23,6 +23,6 @@ export async function vacuum(dir: string, m: Manifest, now: number, memory: Part
 
 /** Removes a file and its in-memory copy. */
 export async function removeFile(dir: string, memory: PartMemory, file: string): Promise<void> {
-  memory.drop(file);
+  memory.forget(file);
   await rm(path.join(dir, file), { force: true });
 }
