@@ -141,7 +141,10 @@ export interface StoreLimits {
   maxPartBytes: number;
   /** A part with more rows than this is split. */
   maxPartRows: number;
-  /** Bytes of parsed parts kept in memory. */
+  /**
+   * Bytes of parsed parts kept in memory, at their decoded size, with their lookup index (about
+   * as much again). A part that does not fit is scanned from its file by large lookups.
+   */
   memoryBudgetBytes: number;
   /** Bytes of fetched rows waiting for a flush; a fetch waits when the buffer is this full. */
   writeBufferBytes: number;
@@ -199,7 +202,7 @@ export const DEFAULT_BATCH: BatchConfig = {
 export const DEFAULT_STORE: StoreLimits = {
   maxPartBytes: 128 * 1024 * 1024,
   maxPartRows: 1_000_000,
-  memoryBudgetBytes: 512 * 1024 * 1024,
+  memoryBudgetBytes: 1024 * 1024 * 1024,
   writeBufferBytes: 64 * 1024 * 1024,
   flushRows: 50_000,
   flushIntervalMs: 200,
