@@ -5,7 +5,7 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
+import { dtypeOf, type LogicalType, readValues, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
@@ -63,6 +63,8 @@ export interface TableView {
   query(p: PartEntry): Promise<pl.LazyDataFrame>;
   /** A part's JS index (ID → row, decoded columns). */
   index(p: PartEntry): Promise<PartIndex>;
+  /** Whether a part is held in memory, or fits beside the parts held (else it is scanned). */
+  holds(p: PartEntry): boolean;
 }
 
 export async function lookupView(
@@ -189,7 +191,10 @@ async function baseSmall(
   for (const [slot, slotIds] of groups) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
-    const base = indexRows(await v.index(part), columns, m.schema);
+    // A part over the memory budget is not read whole (and indexed) for a few IDs: its file is scanned.
+    const base = v.holds(part)
+      ? indexRows(await v.index(part), columns, m.schema)
+      : await scannedRows(v, part, slotIds, columns);
     const cols = base.cols.map((c) => ({ values: c.values(), at: c.at }));
     for (const id of slotIds) {
       const row = base.row(id, -1);
@@ -210,6 +215,30 @@ async function baseSmall(
     }
   }
   if (seen.size < ids.length) absent(v, ids, seen, columns, policy, found);
+}
+
+/** The rows of `ids` a part's file holds, read by a scan, shaped as `indexRows` shapes an index's. */
+async function scannedRows(
+  v: TableView,
+  part: PartEntry,
+  ids: readonly string[],
+  columns: readonly string[],
+): Promise<{
+  row(id: string, hint: number): number | undefined;
+  cols: Array<{ values(): readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
+}> {
+  const known = columns.filter((c) => Object.hasOwn(v.m.schema, c));
+  const df = await (await v.query(part))
+    .filter(pl.col('id').isIn([...ids]))
+    .select('id', ...known, ...known.map(tsCol))
+    .collect();
+  const at = new Map((df.getColumn('id').toArray() as string[]).map((id, i) => [id, i]));
+  const cols = columns.map((c) => {
+    if (!Object.hasOwn(v.m.schema, c)) return { values: () => undefined, at: undefined };
+    const values = readValues(df.getColumn(c), typeOf(v.m.schema, c));
+    return { values: () => values, at: df.getColumn(tsCol(c)).toArray() as unknown[] };
+  });
+  return { row: (id) => at.get(id), cols };
 }
 
 /** Whether any requested column of a base row is stale (bookkeeping, dropped from the answer). */

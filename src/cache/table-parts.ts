@@ -45,8 +45,7 @@ export class TableParts {
    * 3,000,000-row fill to 7 GB: polars frees a dropped frame only when V8 collects its wrapper.
    */
   async query(part: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame> {
-    if (this.memory.get(part.file) !== undefined || this.memory.fits(part.file))
-      return (await this.aligned(part, schema)).lazy();
+    if (this.holds(part)) return (await this.aligned(part, schema)).lazy();
     const scan = pl.scanParquet(path.join(this.dir, part.file));
     const have = new Set(scan.columns);
     return scan.select(
@@ -56,6 +55,11 @@ export class TableParts {
         return have.has(c) ? pl.col(c).cast(dtypeOf(type)) : pl.lit(null).cast(dtypeOf(type)).alias(c);
       }),
     );
+  }
+
+  /** Whether the part is in memory, or would fit beside the parts held (else lookups scan it). */
+  holds(part: PartEntry): boolean {
+    return this.memory.get(part.file) !== undefined || this.memory.fits(part.file);
   }
 
   /** The part's JS index (ID → row, decoded columns), built on first use. */

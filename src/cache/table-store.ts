@@ -128,6 +128,7 @@ export class TableStore {
       },
       query: (p) => this.parts.query(p, m.schema),
       index: async (p) => this.parts.index(p),
+      holds: (p) => this.parts.holds(p),
     };
   }
 

@@ -60,4 +60,45 @@ describe('parts over the memory budget', () => {
     scans.mockRestore();
     await store.close();
   });
+
+  it('small lookups scan it too, and answer as the in-memory index does (exact BigInt, stamps, missing columns)', async () => {
+    const dir = await tempDir();
+    const limits = { ...DEFAULT_STORE, maxPartRows: 5_000, compactDeltaRows: 1_000_000 };
+    const policy = () => ({
+      notFoundTtlMs: DEFAULT_NOT_FOUND_TTL_MS,
+      declared: { votes: { type: 'bigint' as const } },
+    });
+    const writer = new CacheStore(dir, limits).table('t', policy);
+    const ids = Array.from({ length: 12_000 }, (_, i) => `id-${i}`);
+    await writer.write({
+      rows: ids.map((id, i) => ({
+        id,
+        title: `title of ${id}`,
+        votes: i === 7 ? '9007199254740993' : String(i),
+      })),
+      columns: ['title', 'votes'],
+      notFound: [],
+      fetchedAt: Date.now(),
+    });
+    await writer.compact();
+    await writer.close();
+    const scanning = new CacheStore(dir, { ...limits, memoryBudgetBytes: 100_000 }).table('t', policy);
+    const holding = new CacheStore(dir, limits).table('t', policy);
+    const scans = vi.spyOn(pl, 'scanParquet');
+    const some = ['id-7', 'id-3', 'nope', 'id-11999', ...ids.slice(100, 600)];
+    for (const cols of [
+      ['title', 'votes'],
+      ['votes', 'rating'],
+    ]) {
+      const a = await scanning.lookup(some, cols);
+      const b = await holding.lookup(some, cols);
+      expect(a.records()).toEqual(b.records());
+      expect([...a.missing]).toEqual([...b.missing]);
+      expect(a.records().find((r) => r['id'] === 'id-7')?.['votes']).toBe('9007199254740993');
+    }
+    expect(scans.mock.calls.length).toBeGreaterThan(0);
+    scans.mockRestore();
+    await scanning.close();
+    await holding.close();
+  });
 });
