@@ -228,7 +228,15 @@ export class JobRun {
           this.req.signal.throwIfAborted();
           fetched = await this.fetchBatch(claimed, part, number);
         } catch (e) {
-          this.fail(claimed, part, e);
+          // As for the job's own batches: one bad ID must not fail the IDs handed over with it.
+          const isolated = await isolateFailure(
+            part,
+            e,
+            (half) => this.fetchBatch(claimed, half, number, 0),
+            this.req.signal,
+          );
+          for (const f of isolated.failed) this.fail(claimed, f.batch, f.error);
+          for (const f of isolated.fetched) await this.writeFetched(claimed, f.batch, f.result);
           return;
         }
         await this.writeFetched(claimed, part, fetched);

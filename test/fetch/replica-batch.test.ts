@@ -234,6 +234,33 @@ describe('coordinator across replicas', () => {
     expect(cache.committed.size).toBe(100);
   });
 
+  it('IDs handed over by a holder that failed are fetched apart when one of them fails the batch', async () => {
+    const locks = new SharedLocks();
+    const cache = new SharedCache();
+    const upA = heldFetcher();
+    const a = replica('a', locks, cache)(range(1, 100), upA.fetch);
+    await upA.arrived(0);
+    // The upstream of the taker refuses every call that holds ID 42.
+    const upB = recordingFetcher(movieRow, { failOn: (call) => call.ids.includes('42') });
+    const b = replica('b', locks, cache)(range(1, 100), upB.fetch);
+    upA.fail(0);
+    await upA.arrived(1);
+    upA.fail(1);
+    await upA.arrived(2);
+    upA.fail(2);
+    expect((await a.done).failures.size).toBe(100);
+    const timer = setInterval(() => cache.commit(), 5);
+    try {
+      const outcome = await b.done;
+      // Only 42 fails: the other 99 handed over are fetched and written.
+      expect([...outcome.failures.keys()]).toEqual(['42']);
+    } finally {
+      clearInterval(timer);
+    }
+    expect(cache.committed.size).toBe(99);
+    expect(cache.committed.has('42')).toBe(false);
+  });
+
   it('a holder that died (its claims expired) is taken over; the taker claims the IDs first', async () => {
     const locks = new SharedLocks();
     const cache = new SharedCache();
