@@ -86,6 +86,11 @@ export function dtypeOf(t: LogicalType): pl.DataType {
 /** The type a value would get in a column that does not exist yet; undefined for null. */
 export function inferType(v: unknown): LogicalType | undefined {
   if (v === null || v === undefined) return undefined;
+  // Checked JSON text: an object or array makes a JSON column; a scalar the type it had parsed.
+  if (v instanceof JsonText) {
+    const value = v.value();
+    return typeof value === 'object' && value !== null ? 'json' : inferType(value);
+  }
   switch (typeof v) {
     case 'string':
       return 'string';

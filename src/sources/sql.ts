@@ -195,7 +195,10 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
 function toRows(r: SqlQueryResult, idKey: string, columns: readonly string[]): SourceRow[] {
   const types = new Map((r.fields ?? []).map((f) => [f.name, f.dataTypeID]));
   return r.rows.map((row) => {
-    const out: SourceRow = { id: idToString(row[idKey]) };
+    const raw = row[idKey];
+    // A json/jsonb key arrives as its text (see JSON_OIDS): its value is the ID, as before.
+    const id = typeof raw === 'string' && JSON_OIDS.includes(types.get(idKey) ?? 0) ? JSON.parse(raw) : raw;
+    const out: SourceRow = { id: idToString(id) };
     for (const c of columns) out[c] = normalizeValue(row[c], types.get(c));
     return out;
   });
@@ -270,7 +273,7 @@ export function normalizeValue(v: unknown, oid?: number): unknown {
   }
   if (typeof v === 'string') {
     // The database checked it: a JSON column stores the text as it is (a JSON null is a null).
-    if (oid === OID.json || oid === OID.jsonb) return v === 'null' ? null : new JsonText(v);
+    if (oid === OID.json || oid === OID.jsonb) return v.trim() === 'null' ? null : new JsonText(v);
     return v;
   }
   if (typeof v === 'number' && (oid === OID.int8 || oid === OID.numeric)) return String(v);

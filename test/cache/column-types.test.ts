@@ -176,8 +176,15 @@ describe('JSON text the upstream checked (JsonText, from a PostgreSQL json or js
     expect(() => coerce('int', [new JsonText('3000000000')])).toThrow(ValueRefusedError);
   });
 
-  it('infers a JSON column, and JSON.stringify writes its value', () => {
-    expect(inferType(new JsonText('"x"'))).toBe('json');
+  it('infers a JSON column from an object or array, and the type of a scalar as it did parsed', () => {
+    expect(inferType(new JsonText('{"a": 1}'))).toBe('json');
+    expect(inferType(new JsonText('[1]'))).toBe('json');
+    expect(inferType(new JsonText('"x"'))).toBe('string');
+    expect(inferType(new JsonText('5'))).toBe('float');
+    expect(inferType(new JsonText('true'))).toBe('boolean');
+    // Stored as the parsed scalar, not as its JSON text.
+    expect(coerce('string', [new JsonText('"abc"')])).toEqual(['abc']);
+    expect(coerce('float', [new JsonText('5')])).toEqual([5]);
     expect(JSON.stringify({ d: new JsonText('{"a": [1]}') })).toBe('{"d":{"a":[1]}}');
   });
 });

@@ -106,6 +106,20 @@ describe(`postgres source (${process.env['DATABASE_URL'] ? 'PostgreSQL' : 'PGlit
     });
   });
 
+  it('a JSON null, even with blanks, is a null; a JSON key is the ID it holds', async () => {
+    await db.exec(`CREATE TABLE jkeys (k jsonb PRIMARY KEY, a json, b jsonb);
+      INSERT INTO jkeys VALUES ('"abc"', ' null', 'null'), ('"def"', '{"x": 1}', '5')`);
+    const src = db.source('jkeys', {
+      table: 'jkeys',
+      idColumn: 'k',
+      query: `SELECT k AS id, a, b FROM ${db.schema}.jkeys WHERE k = ANY(SELECT to_jsonb(x) FROM unnest($1::text[]) AS x)`,
+    });
+    const out = byId(await src.fetch(['abc', 'def'], ['a', 'b'], ctx()));
+    expect(out.get('abc')).toEqual({ id: 'abc', a: null, b: null });
+    expect((out.get('def')?.['a'] as JsonText).text).toBe('{"x": 1}');
+    expect((out.get('def')?.['b'] as JsonText).value()).toBe(5);
+  });
+
   it('matches an int id column with string IDs and leaves missing IDs out', async () => {
     const src = db.source('people', { table: 'people', idColumn: 'id' });
     const out = rows(await src.fetch(['2', '99', 'not-a-number'], ['name'], ctx()));
