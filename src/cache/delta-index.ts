@@ -15,6 +15,8 @@ export class DeltaIndex {
 
   /** How often a compaction's removal had to re-read the deltas left (a row mixed both). */
   rebuilds = 0;
+  /** Per index being built aside (see `follow`): the deltas this process committed meanwhile. */
+  private readonly aside = new Set<Array<{ file: string; rows: Overlay }>>();
 
   async follow(dir: string, m: Manifest): Promise<void> {
     const live = new Set(m.deltas.map((d) => d.file));
@@ -25,9 +27,19 @@ export class DeltaIndex {
       this.rebuilds++;
       kept = { rows: new Overlay(), files: new Map() };
     }
-    for (const d of m.deltas) {
-      if (kept.files.has(d.file)) continue;
-      kept.files.set(d.file, await readDelta(dir, d.file, m.schema, kept.rows));
+    const meanwhile: Array<{ file: string; rows: Overlay }> | undefined =
+      kept.rows === this.rows ? undefined : [];
+    if (meanwhile) this.aside.add(meanwhile);
+    try {
+      for (const d of m.deltas) {
+        if (kept.files.has(d.file)) continue;
+        kept.files.set(d.file, await readDelta(dir, d.file, m.schema, kept.rows));
+      }
+      // A flush of ours committed meanwhile went into the index being replaced: carry it over,
+      // or its rows would vanish from lookups until the next manifest read.
+      for (const own of meanwhile ?? []) index(kept, own.file, own.rows);
+    } finally {
+      if (meanwhile) this.aside.delete(meanwhile);
     }
     this.rows = kept.rows;
     this.files = kept.files;
@@ -35,8 +47,9 @@ export class DeltaIndex {
 
   /** A delta this process committed: indexed from the rows it wrote, not read back. */
   addOwn(file: string, rows: Overlay): void {
-    this.rows.addAll(rows);
-    this.files.set(file, [...rows.rows.keys()]);
+    const into = { rows: this.rows, files: this.files };
+    index(into, file, rows);
+    for (const list of this.aside) list.push({ file, rows });
   }
 
   /**
@@ -62,4 +75,15 @@ export class DeltaIndex {
     }
     return { rows, files };
   }
+}
+
+/** Adds a delta's rows to an index, once. */
+function index(
+  into: { rows: Overlay; files: Map<string, readonly string[]> },
+  file: string,
+  rows: Overlay,
+): void {
+  if (into.files.has(file)) return;
+  into.rows.addAll(rows);
+  into.files.set(file, [...rows.rows.keys()]);
 }

@@ -10,7 +10,7 @@ import { encodeDeltaOffThread } from '../../src/cache/delta-encoder.js';
 import { DeltaIndex } from '../../src/cache/delta-index.js';
 import type { TableSchema } from '../../src/cache/frames.js';
 import { emptyManifest, type Manifest } from '../../src/cache/manifest.js';
-import { mergeRow, type OverlayRow } from '../../src/cache/overlay.js';
+import { mergeRow, Overlay, type OverlayRow } from '../../src/cache/overlay.js';
 import { writePartFile } from '../../src/cache/part-io.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
@@ -65,6 +65,24 @@ describe('the delta index after a compaction', () => {
     // d1's year is in the base now: the index holds only what d2 has.
     expect(view(index)).toEqual({ '2': { title: 'B2' } });
     expect(index.rebuilds).toBe(1);
+  });
+});
+
+describe('the delta index while it follows a compaction', () => {
+  it('keeps a delta this process commits while the new index is built aside', async () => {
+    const dir = await tempDir();
+    const d1 = await delta(dir, 'd1.parquet', 10, { '1': ['A', 1] });
+    const d2 = await delta(dir, 'd2.parquet', 20, { '2': ['B', 2] });
+    const index = new DeltaIndex();
+    await index.follow(dir, manifest([d1]));
+    // A compaction folded d1; another process committed d2, which must be read from disk.
+    const following = index.follow(dir, manifest([d2]));
+    // Meanwhile (the read is under way) our own flush commits d3.
+    const own = new Overlay();
+    own.add('3', { values: { title: 'C', year: 3 }, at: { title: 30, year: 30 }, ok: 30 });
+    index.addOwn('d3.parquet', own);
+    await following;
+    expect(view(index)).toEqual({ '2': { title: 'B', year: 2 }, '3': { title: 'C', year: 3 } });
   });
 });
 
