@@ -153,6 +153,26 @@ function heldFetcher() {
   };
 }
 
+/**
+ * Replica "a" claims `ids` and waits in its upstream call; `fail()` then fails that call and the
+ * two halves it is split into (isolate.ts), and resolves with a's outcome.
+ */
+async function failingHolder(locks: SharedLocks, cache: SharedCache, ids: readonly string[]) {
+  const up = heldFetcher();
+  const a = replica('a', locks, cache)(ids, up.fetch);
+  await up.arrived(0);
+  return {
+    fail: async () => {
+      up.fail(0);
+      await up.arrived(1);
+      up.fail(1);
+      await up.arrived(2);
+      up.fail(2);
+      return a.done;
+    },
+  };
+}
+
 /** Lets queued promise callbacks run (no timers involved). */
 const settle = () => new Promise((r) => setImmediate(r));
 
@@ -213,18 +233,10 @@ describe('coordinator across replicas', () => {
   it('a holder that failed releases; the waiter fetches what is still missing itself', async () => {
     const locks = new SharedLocks();
     const cache = new SharedCache();
-    const upA = heldFetcher();
-    const a = replica('a', locks, cache)(range(1, 100), upA.fetch);
-    await upA.arrived(0);
+    const holder = await failingHolder(locks, cache, range(1, 100));
     const upB = recordingFetcher(movieRow);
     const b = replica('b', locks, cache)(range(1, 100), upB.fetch);
-    // Batch, then its halves (isolate.ts): every call fails.
-    upA.fail(0);
-    await upA.arrived(1);
-    upA.fail(1);
-    await upA.arrived(2);
-    upA.fail(2);
-    const failed = await a.done;
+    const failed = await holder.fail();
     expect(failed.failures.size).toBe(100);
     while (cache.waiting === 0) await settle();
     cache.commit();
@@ -237,18 +249,11 @@ describe('coordinator across replicas', () => {
   it('IDs handed over by a holder that failed are fetched apart when one of them fails the batch', async () => {
     const locks = new SharedLocks();
     const cache = new SharedCache();
-    const upA = heldFetcher();
-    const a = replica('a', locks, cache)(range(1, 100), upA.fetch);
-    await upA.arrived(0);
+    const holder = await failingHolder(locks, cache, range(1, 100));
     // The upstream of the taker refuses every call that holds ID 42.
     const upB = recordingFetcher(movieRow, { failOn: (call) => call.ids.includes('42') });
     const b = replica('b', locks, cache)(range(1, 100), upB.fetch);
-    upA.fail(0);
-    await upA.arrived(1);
-    upA.fail(1);
-    await upA.arrived(2);
-    upA.fail(2);
-    expect((await a.done).failures.size).toBe(100);
+    expect((await holder.fail()).failures.size).toBe(100);
     const timer = setInterval(() => cache.commit(), 5);
     try {
       const outcome = await b.done;
