@@ -8,6 +8,8 @@ import { type PartIndex, type PartMemory, readPartFile } from './part-io.js';
 import { removeFile } from './vacuum.js';
 
 export class TableParts {
+  private readonly projections = new Map<string, pl.Expr[]>();
+
   constructor(
     private readonly dir: string,
     readonly memory: PartMemory,
@@ -47,14 +49,28 @@ export class TableParts {
   async query(part: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame> {
     if (this.holds(part)) return (await this.aligned(part, schema)).lazy();
     const scan = pl.scanParquet(path.join(this.dir, part.file));
-    const have = new Set(scan.columns);
-    return scan.select(
-      ...partColumns(schema).map((c) => {
+    return scan.select(...this.projection(scan.columns, schema));
+  }
+
+  /**
+   * The columns of `schema` from a file holding `have`, in file order: kept per shape, since
+   * every nodejs-polars expression is a costly JS wrapper and a table over the memory budget is
+   * scanned by every lookup (polars expressions are immutable: one serves many queries).
+   */
+  private projection(have: readonly string[], schema: TableSchema): pl.Expr[] {
+    const key = JSON.stringify([have, Object.entries(schema)]);
+    let exprs = this.projections.get(key);
+    if (!exprs) {
+      const present = new Set(have);
+      exprs = partColumns(schema).map((c) => {
         const type = c === 'id' ? 'string' : c.startsWith(TS_PREFIX) ? 'float' : schema[c]!;
         // A column the part predates is a typed null, as alignToSchema makes it.
-        return have.has(c) ? pl.col(c).cast(dtypeOf(type)) : pl.lit(null).cast(dtypeOf(type)).alias(c);
-      }),
-    );
+        return present.has(c) ? pl.col(c).cast(dtypeOf(type)) : pl.lit(null).cast(dtypeOf(type)).alias(c);
+      });
+      if (this.projections.size >= 64) this.projections.clear();
+      this.projections.set(key, exprs);
+    }
+    return exprs;
   }
 
   /** Whether the part is in memory, or would fit beside the parts held (else lookups scan it). */

@@ -7,17 +7,22 @@ function isDataFrameLike(r: SourceResult): r is DataFrameLike {
   return !Array.isArray(r) && typeof (r as DataFrameLike).toRecords === 'function';
 }
 
+/** What the upstream sent for one batch, ready for the store. */
+export interface FetchedBatch {
+  rows: SourceRow[];
+  columns: string[];
+  /** IDs asked for and not returned. */
+  notFound: string[];
+  fetchedAt: number;
+}
+
 /**
- * Every row needs an `id` (string or integer) and every requested column as a key (a null is an
- * upstream null; a missing key means the upstream has no such column). Rows for IDs not asked
- * for are ignored.
+ * Checks a source's answer against its batch and splits the batch's IDs into the rows returned
+ * and the IDs the upstream does not have. Every row needs an `id` (string or integer) and every
+ * requested column as a key (a null is an upstream null; a missing key means the upstream has no
+ * such column). Rows for IDs not asked for are ignored.
  */
-export function normalizeRows(
-  result: SourceResult,
-  batch: PlannedBatch,
-  table: string,
-  returned?: Map<string, boolean>,
-): SourceRow[] {
+export function fetchedBatch(result: SourceResult, batch: PlannedBatch, table: string): FetchedBatch {
   if (!Array.isArray(result) && !isDataFrameLike(result)) {
     throw new UpstreamFailedError(
       `The fetcher of table "${table}" must resolve to an array of rows or a DataFrame with an "id" column, but got: ${typeof result}.`,
@@ -25,9 +30,9 @@ export function normalizeRows(
     );
   }
   const records = isDataFrameLike(result) ? result.toRecords() : result;
-  // ID → returned yet: the IDs asked for (rows of others are ignored), and which came back.
-  const asked = returned ?? new Map<string, boolean>();
-  if (returned === undefined) for (const id of batch.ids) asked.set(id, false);
+  // ID asked for → returned yet.
+  const returned = new Map<string, boolean>();
+  for (const id of batch.ids) returned.set(id, false);
   const rows: SourceRow[] = [];
   for (const rec of records) {
     const raw = rec?.['id'];
@@ -45,28 +50,11 @@ export function normalizeRows(
         { table },
       );
     }
-    if (!asked.has(id)) continue;
-    asked.set(id, true);
+    if (!returned.has(id)) continue;
+    returned.set(id, true);
     for (const c of batch.columns) if (!(c in rec)) throw new ColumnNotFoundError(table, c);
     rows.push(id === raw ? rec : { ...rec, id });
   }
-  return rows;
-}
-
-/** What the upstream sent for one batch, ready for the store. */
-export interface FetchedBatch {
-  rows: SourceRow[];
-  columns: string[];
-  /** IDs asked for and not returned. */
-  notFound: string[];
-  fetchedAt: number;
-}
-
-/** Splits a batch's IDs into the rows returned and the IDs the upstream does not have. */
-export function fetchedBatch(result: SourceResult, batch: PlannedBatch, table: string): FetchedBatch {
-  const returned = new Map<string, boolean>();
-  for (const id of batch.ids) returned.set(id, false);
-  const rows = normalizeRows(result, batch, table, returned);
   const notFound = batch.ids.filter((id) => returned.get(id) !== true);
   return { rows, columns: batch.columns, notFound, fetchedAt: Date.now() };
 }

@@ -194,12 +194,14 @@ export function createSqlSource(opts: SqlSourceOptions): Source {
 
 function toRows(r: SqlQueryResult, idKey: string, columns: readonly string[]): SourceRow[] {
   const types = new Map((r.fields ?? []).map((f) => [f.name, f.dataTypeID]));
+  // Looked up once per result, not per row.
+  const oids = columns.map((c) => types.get(c));
+  // A json/jsonb key arrives as its text (see JSON_OIDS): its value is the ID, as before.
+  const jsonKey = JSON_OIDS.includes(types.get(idKey) ?? 0);
   return r.rows.map((row) => {
     const raw = row[idKey];
-    // A json/jsonb key arrives as its text (see JSON_OIDS): its value is the ID, as before.
-    const id = typeof raw === 'string' && JSON_OIDS.includes(types.get(idKey) ?? 0) ? JSON.parse(raw) : raw;
-    const out: SourceRow = { id: idToString(id) };
-    for (const c of columns) out[c] = normalizeValue(row[c], types.get(c));
+    const out: SourceRow = { id: idToString(jsonKey && typeof raw === 'string' ? JSON.parse(raw) : raw) };
+    for (let j = 0; j < columns.length; j++) out[columns[j]!] = normalizeValue(row[columns[j]!], oids[j]);
     return out;
   });
 }

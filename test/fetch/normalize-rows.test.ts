@@ -1,7 +1,7 @@
 /** A source's answer checked against the batch asked for (normalize-rows.ts). */
 import { describe, expect, it } from 'vitest';
 import { ColumnNotFoundError, UpstreamFailedError } from '../../src/errors.js';
-import { fetchedBatch, normalizeRows } from '../../src/fetch/normalize-rows.js';
+import { fetchedBatch } from '../../src/fetch/normalize-rows.js';
 
 const batch = { ids: ['1', '2', '3', '007'], columns: ['title'] };
 
@@ -31,7 +31,7 @@ describe('a fetched batch', () => {
   });
 
   it('refuses a row without an id, and a row lacking a requested column', () => {
-    expect(() => normalizeRows([{ title: 'x' }], batch, 't')).toThrow(UpstreamFailedError);
-    expect(() => normalizeRows([{ id: '1' }], batch, 't')).toThrow(ColumnNotFoundError);
+    expect(() => fetchedBatch([{ title: 'x' }], batch, 't')).toThrow(UpstreamFailedError);
+    expect(() => fetchedBatch([{ id: '1' }], batch, 't')).toThrow(ColumnNotFoundError);
   });
 });
