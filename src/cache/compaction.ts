@@ -69,9 +69,10 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
   let expiredRows = 0;
   const replaced: PartEntry[] = [];
   const added: PartEntry[] = [];
+  const partOf = new Map(m.parts.map((p) => [slotName(p), p]));
   for (const [i, slot] of slotList.entries()) {
     const count = touched?.counts[i] ?? 0;
-    const part = m.parts.find((p) => slotName(p) === slotName(slot));
+    const part = partOf.get(slotName(slot));
     if (count === 0 && ttl === undefined) continue;
     const base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
     let merged = base;

@@ -34,6 +34,7 @@ export class Compactor {
 
   /** Starts background work if the committed deltas call for it and none is running. */
   maybeCompact(): void {
+    if (this.running || this.stopped) return;
     const { limits, version } = this.opts;
     const m = version.m;
     const deltaRows = m.deltas.reduce((n, d) => n + d.rows, 0);
@@ -42,7 +43,6 @@ export class Compactor {
     // large as the base (so a fill rewrites each row about twice in all), but not past the bound
     // that keeps the in-memory delta index small.
     const rowLimit = Math.min(limits.compactDeltaRows, Math.max(10_000, baseRows));
-    if (this.running || this.stopped) return;
     const work =
       deltaRows >= rowLimit
         ? this.compact()

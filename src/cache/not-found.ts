@@ -1,5 +1,4 @@
 /** The not-found file: IDs the upstream did not return (`id`, `_cg_at`), with their own TTL. */
-import path from 'node:path';
 import pl from 'nodejs-polars';
 import { newPartName, readPartFile } from './part-io.js';
 import { sinkNewFile } from './part-writer.js';
@@ -13,14 +12,14 @@ export async function writeNotFound(dir: string, df: pl.DataFrame): Promise<stri
   return file;
 }
 
-/** The not-found file as a frame (boxed: see TableStore.rawBox); empty when there is none. */
+/** The not-found file as a frame (boxed: see TableParts.box); empty when there is none. */
 export async function readNotFoundFrame(dir: string, file: string | null): Promise<{ df: pl.DataFrame }> {
   if (!file) {
     return {
       df: pl.DataFrame([pl.Series('id', [], pl.String), pl.Series(NOT_FOUND_AT, [], pl.Float64)]),
     };
   }
-  return { df: await pl.scanParquet(path.join(dir, file)).collect() };
+  return { df: await readPartFile(dir, file) };
 }
 
 export async function readNotFound(dir: string, file: string): Promise<Map<string, number>> {

@@ -8,7 +8,7 @@ import { type LogicalType, readValues } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
 import type { TableView } from './lookup.js';
 import type { PartEntry } from './manifest.js';
-import { notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
+import { cutOf, notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
 import type { PartIndex } from './part-io.js';
 import { isStale, staleBounds } from './staleness.js';
 
@@ -156,7 +156,7 @@ export function mergeOverlaid(
       nf = later(nf, l.nf);
       del = later(del, l.del);
     }
-    const cut = Math.max(del ?? -1, nf ?? -1, policy.truncatedAt ?? -1);
+    const cut = cutOf({ del, nf }, policy);
     if (
       !(
         (ok !== undefined && ok > cut) ||

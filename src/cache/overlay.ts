@@ -132,20 +132,8 @@ export interface RowPolicy {
 }
 
 /** Stamps at or before this are hidden (tombstone, not-found answer, table truncate). */
-export function cutOf(r: OverlayRow, p: RowPolicy): number {
+export function cutOf(r: { del?: number | undefined; nf?: number | undefined }, p: RowPolicy): number {
   return Math.max(r.del ?? -1, r.nf ?? -1, p.truncatedAt ?? -1);
-}
-
-/** Whether any column of the row is still visible. */
-export function isLive(r: OverlayRow, cut: number): boolean {
-  if (r.ok !== undefined && r.ok > cut) return true;
-  for (const c in r.at) if (r.at[c]! > cut) return true;
-  return false;
-}
-
-/** A row with no visible value that the upstream answered "not found" for, within the not-found TTL. */
-export function isNotFound(r: OverlayRow, p: RowPolicy): boolean {
-  return notFoundStill(r.nf, r.del, p);
 }
 
 /** The not-found rule itself: answered after any invalidate or truncate, and within its TTL. */

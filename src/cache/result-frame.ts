@@ -59,7 +59,7 @@ export function columnsFrame(ids: readonly string[], columns: readonly JsColumn[
 /**
  * Left-joins the found rows onto the IDs (polars keeps the left order; `ids` is the frame of
  * `idList` when the lookup built one already) and adds the dot-path columns. The join runs off
- * the event loop (lazy `collect`); the frame comes back boxed (see `TableStore.rawBox`).
+ * the event loop (lazy `collect`); the frame comes back boxed (see `TableParts.box`).
  */
 export async function buildResultFrame(
   found: pl.DataFrame,

@@ -2,7 +2,7 @@
  * The merge-on-read rule (overlay.ts: newest stamp wins per (ID, column); `_cg_ok`, `_cg_nf`,
  * `_cg_del` keep their newest) as polars lazy queries over delta files and parts, so compaction
  * merges rows in polars' thread pool instead of turning them into JS objects on the event loop.
- * overlay.ts holds the same rule for the JS path; test/cache/compaction.test.ts checks that
+ * overlay.ts and overlay-merge.ts hold the same rule for the JS path; test/cache/compaction.test.ts checks that
  * both give the same answers.
  *
  * Building a query costs time on the event loop too: creating one nodejs-polars expression
@@ -21,9 +21,9 @@ import { yieldToLoop } from './part-io.js';
 /** Order of a row among those merged: ties of stamps go to the later one (as `mergeRow`). */
 export const SEQ_COL = '_cg_seq';
 const CUT_COL = '_cg_cut';
-/** Whether a merged row still has a visible value (`isLive`). */
+/** Whether a merged row still has a visible value (as `mergeOverlaid` in overlay-merge.ts decides it). */
 export const LIVE_COL = '_cg_live';
-/** Whether a merged row with no visible value is a not-found answer still valid (`isNotFound`). */
+/** Whether a merged row with no visible value is a not-found answer still valid (`notFoundStill`). */
 export const NOT_FOUND_COL = '_cg_nf_still';
 
 const FLAGS = [OK_COL, NF_COL, DEL_COL] as const;
@@ -214,7 +214,7 @@ export async function overlayOnBase(
 
 /**
  * Applies the row policy to merged rows: the hiding stamp (`cutOf`), whether the row is live
- * (`isLive`), whether it is a still-valid not-found answer (`isNotFound`), and every value
+ * (as `mergeOverlaid` in overlay-merge.ts decides it), whether it is a still-valid not-found answer (`notFoundStill`), and every value
  * fetched at or before the cut nulled with its stamp.
  */
 export async function applyPolicy(

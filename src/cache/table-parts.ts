@@ -9,6 +9,8 @@ import { removeFile } from './vacuum.js';
 
 export class TableParts {
   private readonly projections = new Map<string, pl.Expr[]>();
+  /** Columns of the part files scanned so far (forgotten when a file is removed). */
+  private readonly fileColumns = new Map<string, string[]>();
 
   constructor(
     private readonly dir: string,
@@ -49,7 +51,15 @@ export class TableParts {
   async query(part: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame> {
     if (this.holds(part)) return (await this.aligned(part, schema)).lazy();
     const scan = pl.scanParquet(path.join(this.dir, part.file));
-    return scan.select(...this.projection(scan.columns, schema));
+    // A file never changes once written: its footer is read once, not by every lookup.
+    let have = this.fileColumns.get(part.file);
+    if (!have) {
+      have = scan.columns;
+      // Compactions remove files without telling this cache: bounded, it forgets them all at once.
+      if (this.fileColumns.size >= 1_024) this.fileColumns.clear();
+      this.fileColumns.set(part.file, have);
+    }
+    return scan.select(...this.projection(have, schema));
   }
 
   /**
@@ -86,6 +96,7 @@ export class TableParts {
 
   /** Removes a file of the table and its in-memory copy. */
   remove(file: string): Promise<void> {
+    this.fileColumns.delete(file);
     return removeFile(this.dir, this.memory, file);
   }
 }

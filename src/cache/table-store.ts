@@ -247,7 +247,6 @@ export class TableStore {
     });
   }
 
-  /** Flushes what waits and stops the flush timer. */
   /** Resolves when the background compaction or delta merge under way, if any, is done. */
   settled(): Promise<void> {
     return this.compactor.idle();

@@ -1,5 +1,5 @@
 /**
- * Compaction merges in polars (stamp-merge.ts) what lookups merge in JS (overlay.ts): the same
+ * Compaction merges in polars (stamp-merge.ts) what lookups merge in JS (overlay-merge.ts): the same
  * rows must give the same answers before and after it, whatever mix of updates, ties, tombstones,
  * not-found answers and column types the deltas hold.
  */
