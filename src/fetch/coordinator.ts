@@ -133,22 +133,24 @@ export class Coordinator {
     windows: MissingWindows,
   ): { first: FetchProgress; done: Promise<FetchOutcome> } {
     const waits: Promise<void>[] = [];
-    let carry: ReadonlyMap<string, readonly string[]> = new Map();
+    // IDs the last window left short of a full batch (a map of our own, from cutBatches).
+    let rest = new Map<string, readonly string[]>();
     let last = false;
     const more = async (): Promise<ClaimedBatch[] | undefined> => {
       if (last) return undefined;
       const window = await windows.next();
+      let ids: ReadonlyMap<string, readonly string[]> = rest;
       if (window === undefined) last = true;
-      // The window's own map when nothing is carried (windows of whole batches), else a copy after the carried IDs.
-      else if (carry.size === 0) carry = window;
-      else carry = new Map([...carry, ...window]);
-      if (carry.size === 0) return last ? undefined : [];
+      // The window's own map when nothing is carried, else added after the carried IDs, in place.
+      else if (rest.size === 0) ids = window;
+      else for (const [id, cols] of window) rest.set(id, cols);
+      if (ids.size === 0) return last ? undefined : [];
       const claimed = this.inFlight.claim(
         req.table,
-        carry,
+        ids,
         (mine) => {
           const cut = cutBatches(mine, windows.size, last);
-          carry = cut.rest;
+          rest = cut.rest;
           return cut.batches;
         },
         req.caller,

@@ -127,31 +127,9 @@ export class JobRun {
           writing = this.write(claimed, [], lease, index + 1);
           continue;
         }
-        let fetched: FetchedBatch;
-        try {
-          // After close(), the remaining batches fail at once instead of calling the upstream.
-          this.req.signal.throwIfAborted();
-          fetched = await this.fetchBatch(claimed, own, index + 1);
-        } catch (e) {
-          // One bad ID must not fail the IDs batched with it: see isolate.ts.
-          const isolated = await isolateFailure(
-            own,
-            e,
-            (part) => this.fetchBatch(claimed, part, index + 1, 0),
-            this.req.signal,
-          );
-          for (const f of isolated.failed) this.fail(claimed, f.batch, f.error);
-          await writing;
-          writing = this.write(
-            claimed,
-            isolated.fetched.map((f) => ({ batch: f.batch, fetched: f.result })),
-            lease,
-            index + 1,
-          );
-          continue;
-        }
+        const parts = await this.fetchIsolated(claimed, own, index + 1);
         await writing;
-        writing = this.write(claimed, [{ batch: own, fetched }], lease, index + 1);
+        writing = this.write(claimed, parts, lease, index + 1);
       }
       await writing;
     };
@@ -223,28 +201,38 @@ export class JobRun {
       store,
       signal: this.req.signal,
       fetchAndWrite: async (part) => {
-        let fetched: FetchedBatch;
-        try {
-          this.req.signal.throwIfAborted();
-          fetched = await this.fetchBatch(claimed, part, number);
-        } catch (e) {
-          // As for the job's own batches: one bad ID must not fail the IDs handed over with it.
-          const isolated = await isolateFailure(
-            part,
-            e,
-            (half) => this.fetchBatch(claimed, half, number, 0),
-            this.req.signal,
-          );
-          for (const f of isolated.failed) this.fail(claimed, f.batch, f.error);
-          for (const f of isolated.fetched) await this.writeFetched(claimed, f.batch, f.result);
-          return;
-        }
-        await this.writeFetched(claimed, part, fetched);
+        for (const f of await this.fetchIsolated(claimed, part, number))
+          await this.writeFetched(claimed, f.batch, f.fetched);
       },
     })
       .catch((e: unknown) => this.fail(claimed, { ids: [...lease.held], columns }, e))
       .finally(() => this.settle(claimed));
     this.handovers.push(handover);
+  }
+
+  /**
+   * Fetches a batch; when it fails, splits it to isolate the IDs that fail it (isolate.ts), which
+   * fail alone: one bad ID must not fail the IDs batched with it. Returns what was fetched.
+   */
+  private async fetchIsolated(
+    claimed: ClaimedBatch,
+    batch: PlannedBatch,
+    number: number,
+  ): Promise<Array<{ batch: PlannedBatch; fetched: FetchedBatch }>> {
+    try {
+      // After close(), the remaining batches fail at once instead of calling the upstream.
+      this.req.signal.throwIfAborted();
+      return [{ batch, fetched: await this.fetchBatch(claimed, batch, number) }];
+    } catch (e) {
+      const isolated = await isolateFailure(
+        batch,
+        e,
+        (part) => this.fetchBatch(claimed, part, number, 0),
+        this.req.signal,
+      );
+      for (const f of isolated.failed) this.fail(claimed, f.batch, f.error);
+      return isolated.fetched.map((f) => ({ batch: f.batch, fetched: f.result }));
+    }
   }
 
   private async writeFetched(

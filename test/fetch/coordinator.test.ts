@@ -417,7 +417,9 @@ describe('Coordinator', () => {
     });
 
     it('ids another request is fetching are awaited, not fetched twice; the batch count shrinks', async () => {
-      const { request } = setup();
+      const { jobs, request } = setup();
+      const events: FetchProgress[] = [];
+      jobs.subscribe((e) => events.push(e));
       const other = heldFetcher();
       const store = heldStore({ held: false });
       // Another request holds ids 4,001-4,100 (one batch, in the third window) until we open it.
@@ -443,7 +445,13 @@ describe('Coordinator', () => {
       const fetched = rec.calls.flatMap((c) => c.ids);
       expect(fetched.some((id) => Number(id) >= 4_001 && Number(id) <= 4_100)).toBe(false);
       expect(new Set(fetched).size).toBe(9_900);
-      expect(rec.calls.every((c) => c.ids.length <= 100)).toBe(true);
+      // 100 planned batches of 100; the one another request holds is not ours: 99 calls.
+      expect(rec.calls.map((c) => c.ids.length)).toEqual(Array(99).fill(100));
+      expect(events.filter((e) => e.jobId === ours.first?.jobId).at(-1)).toMatchObject({
+        status: 'SUCCEEDED',
+        batchesDone: 99,
+        batchesTotal: 99,
+      });
     });
 
     it('a window whose lookup fails ends the job PARTIAL with that error, keeping what it fetched', async () => {
