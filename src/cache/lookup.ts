@@ -157,6 +157,28 @@ function answer(
   return res;
 }
 
+/**
+ * One answer from the answers of consecutive slices of a request (a large request's windows),
+ * in request order: what a lookup of the whole would answer, without reading it again.
+ */
+export function combineLookups(parts: readonly StoreLookup[]): StoreLookup {
+  if (parts.length === 1) return parts[0]!;
+  const missing = new Map<string, readonly string[]>();
+  for (const p of parts) for (const [id, cols] of p.missing) missing.set(id, cols);
+  return {
+    frame: () =>
+      pl.concat(
+        parts.map((p) => p.frame()),
+        { how: 'vertical', rechunk: false },
+      ),
+    records: () => parts.flatMap((p) => p.records()),
+    missing,
+    notFound: parts.flatMap((p) => p.notFound),
+    small: parts.every((p) => p.small),
+    types: parts[0]?.types ?? {},
+  };
+}
+
 /** IDs with no base row: remembered not-found ones, or missing every requested column. */
 function absent(
   v: TableView,

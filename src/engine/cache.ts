@@ -164,7 +164,9 @@ class Engine implements Cache {
     counters.lookups++;
     const look = (some: readonly string[]) => p.store.lookup(some, p.base);
     // A large request is looked up and fetched a window at a time (windows.ts).
-    const s = await traceLookup(table, ids.length, () => survey(ids, look, this.batchLimit(p)));
+    const s = await traceLookup(table, ids.length, () =>
+      survey(ids, look, this.batchLimit(p), { keep: true }),
+    );
     let res = s.found;
     const errors = new Map<string, CacheGateError>();
     let refused: LimitExceededError | undefined;

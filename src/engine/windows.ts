@@ -5,7 +5,7 @@
  * plan) is so bounded by the window, not by the request: a warm of 3,000,000 IDs needs no more
  * of it than one of 100,000.
  */
-import type { StoreLookup } from '../cache/lookup.js';
+import { combineLookups, type StoreLookup } from '../cache/lookup.js';
 import { batchSize, columnsKey, plannedBatchCount, sameColumns } from '../fetch/batch-plan.js';
 import type { MissingWindows } from '../fetch/coordinator.js';
 
@@ -19,7 +19,10 @@ export interface Survey {
   notFound: number;
   /** Cells to fetch: per missing ID its missing columns, at least 1 (the upstream cost). */
   cells: number;
-  /** The lookup itself, when it was one (a small request): no need to look up again. */
+  /**
+   * The lookup itself, when it was one (a small request), or its windows' reads combined when the
+   * caller asked to keep them and nothing was missing: no need to look up again.
+   */
   found?: StoreLookup;
   /** What to fetch: the missing IDs themselves, or windows for a large request. */
   request: ReadonlyMap<string, readonly string[]> | MissingWindows;
@@ -33,7 +36,7 @@ export async function survey(
   ids: readonly string[],
   lookup: (ids: readonly string[]) => Promise<StoreLookup>,
   maxBatchSize: number | undefined,
-  window = WINDOW_IDS,
+  { window = WINDOW_IDS, keep = false }: { window?: number; keep?: boolean } = {},
 ): Promise<Survey> {
   if (ids.length <= window) {
     const res = await lookup(ids);
@@ -49,8 +52,13 @@ export async function survey(
   let missing = 0;
   let notFound = 0;
   let cells = 0;
+  // `keep` (a caller that answers with every row anyway): the window reads are kept while nothing
+  // is missing, so a request the cache holds whole is read once, not counted then read again.
+  let kept: StoreLookup[] | undefined = keep ? [] : undefined;
   for (let at = 0; at < ids.length; at += window) {
     const res = await lookup(ids.slice(at, at + window));
+    if (res.missing.size > 0) kept = undefined;
+    kept?.push(res);
     missing += res.missing.size;
     notFound += res.notFound.length;
     cells += cellsOf(res.missing);
@@ -72,7 +80,7 @@ export async function survey(
       return undefined;
     },
   };
-  return { missing, notFound, cells, request: windows };
+  return { missing, notFound, cells, request: windows, ...(kept ? { found: combineLookups(kept) } : {}) };
 }
 
 function cellsOf(missing: ReadonlyMap<string, readonly string[]>): number {

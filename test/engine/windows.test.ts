@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { TableStore } from '../../src/cache/table-store.js';
 import type { FetchProgress } from '../../src/engine/types.js';
 import { WINDOW_IDS } from '../../src/engine/windows.js';
 import { testCache as createCache, moduleSourceCache } from '../helpers/cache.js';
@@ -32,6 +33,17 @@ describe('a request larger than a window', () => {
     expect(df.getColumn('id').toArray()).toEqual(ids);
     const titles = df.getColumn('title').toArray();
     expect(titles.every((t, i) => t === `Movie ${i + 1}`)).toBe(true);
+
+    // Now cached whole: read once, window by window, not counted and then read again.
+    const reads = vi.spyOn(TableStore.prototype, 'lookup');
+    const again = await cache.getData('movies', ids, ['year', 'title'], { fetcher: f.fetch });
+    expect(reads.mock.calls.reduce((n, [some]) => n + some.length, 0)).toBe(ids.length);
+    reads.mockRestore();
+    expect(f.calls.length).toBe(before + 100);
+    expect(again.columns).toEqual(['id', 'year', 'title']);
+    expect(again.getColumn('id').toArray()).toEqual(ids);
+    expect(again.getColumn('title').toArray()).toEqual(titles);
+    expect(again.getColumn('year').toArray()).toEqual(df.getColumn('year').toArray());
   });
 
   it('a warm of 250,001 ids is one job: its planned batch count from the first event to the last', async () => {
