@@ -77,7 +77,7 @@ export function startWarm(d: WarmDeps): { first: FetchProgress; work: Promise<vo
     if (!d.canFetch) {
       return finish('FAILED', `table "${d.table}" has no source configured`, {
         notFound,
-        failedIds: [...(await d.lookup()).missing.keys()],
+        failedIds: [...(res.found ?? (await d.lookup())).missing.keys()],
       });
     }
     const { first: own, done } = d.fetchMissing(res.request, jobId, { totalIds: d.ids.length, notFound });

@@ -4,10 +4,10 @@
  */
 import { trace } from '@opentelemetry/api';
 
-/** What a lookup found lacking: counts (a survey of windows) or the IDs themselves. */
+/** What a lookup found lacking, counted (a survey, windows.ts). */
 interface LookupLike {
-  missing: ReadonlyMap<string, unknown> | number;
-  notFound: readonly string[] | number;
+  missing: number;
+  notFound: number;
 }
 
 export async function traceLookup<T extends LookupLike>(
@@ -20,14 +20,8 @@ export async function traceLookup<T extends LookupLike>(
     span.setAttribute('cachegate.ids', ids);
     try {
       const res = await lookup();
-      span.setAttribute(
-        'cachegate.missing',
-        typeof res.missing === 'number' ? res.missing : res.missing.size,
-      );
-      span.setAttribute(
-        'cachegate.not_found',
-        typeof res.notFound === 'number' ? res.notFound : res.notFound.length,
-      );
+      span.setAttribute('cachegate.missing', res.missing);
+      span.setAttribute('cachegate.not_found', res.notFound);
       return res;
     } finally {
       span.end();

@@ -10,16 +10,19 @@ const POOL_MAX = 4;
  * pg's parsers, except for dates and timestamps (see `TEMPORAL_PARSERS`) and JSON, kept as the
  * text the server sent (`normalizeValue` marks it checked); per pool, not global.
  */
+const OWN_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
+  ...TEMPORAL_PARSERS,
+  ...Object.fromEntries(JSON_OIDS.map((oid) => [oid, (text: string) => text])),
+};
+
 const types = {
   getTypeParser(oid: number, format?: string): (value: string) => unknown {
-    const own = JSON_OIDS.includes(oid) ? asText : TEMPORAL_PARSERS[oid];
+    const own = OWN_PARSERS[oid];
     if (own !== undefined && format !== 'binary') return own;
     // biome-ignore lint/suspicious/noExplicitAny: pg-types overloads do not accept a plain string format.
     return pg.types.getTypeParser(oid, format as any);
   },
 };
-
-const asText = (text: string): string => text;
 
 export function createPostgresSource(cfg: PostgresSourceConfig, tableName: string): Source {
   const { upstream, scrub } = describeUrl(cfg.url);

@@ -245,14 +245,14 @@ export function parsePgTimestamp(text: string): Date | string {
   return new Date(date.getTime() - offsetS * 1000);
 }
 
+/** `json` and `jsonb`: the postgres source reads them as text (see `normalizeValue`). */
+export const JSON_OIDS: readonly number[] = [OID.json, OID.jsonb];
+
 /**
  * Type parsers for one client or query (never installed globally, which would change `pg` for the
  * whole process): dates stay `YYYY-MM-DD` text (pg makes local midnight of them, a day off east
  * of Greenwich), timestamps are read by `parsePgTimestamp`.
  */
-/** `json` and `jsonb`: the postgres source reads them as text (see `normalizeValue`). */
-export const JSON_OIDS: readonly number[] = [OID.json, OID.jsonb];
-
 export const TEMPORAL_PARSERS: Readonly<Record<number, (text: string) => unknown>> = {
   [OID.date]: (text) => text,
   [OID.timestamp]: parsePgTimestamp,
