@@ -65,6 +65,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     .lazy()
     .filter(pl.lit(policy.now).minus(pl.col(NOT_FOUND_AT)).lt(policy.notFoundTtlMs));
   const notFoundRows: pl.LazyDataFrame[] = [];
+  const touchedIds: pl.LazyDataFrame[] = [];
   const ttl = policy.ttlMs;
   let expiredRows = 0;
   const replaced: PartEntry[] = [];
@@ -81,6 +82,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
       const slotMerge = await mergeSlot(base, rows, liveNotFound, schema, policy);
       merged = slotMerge.part;
       notFoundRows.push(slotMerge.notFound);
+      touchedIds.push(slotMerge.touched.lazy());
     }
     if (ttl !== undefined && columns.length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
@@ -93,9 +95,10 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     added.push(...(await writeSplit(dir, merged, slot, ctx.limits, ctx.memory)));
     if (part) replaced.push(part);
   }
-  const keptNotFound = touched
-    ? liveNotFound.join(touched.rows.select('id'), { on: 'id', how: 'anti' })
-    : liveNotFound;
+  const keptNotFound =
+    touchedIds.length > 0
+      ? liveNotFound.join(pl.concat(touchedIds, { rechunk: false }), { on: 'id', how: 'anti' })
+      : liveNotFound;
   const notFound = await pl.concat([keptNotFound, ...notFoundRows], { rechunk: false }).collect();
   const nfChanged = !(await sameRows(notFound, oldNotFound));
   const nfFile = nfChanged ? (notFound.height > 0 ? await writeNotFound(dir, notFound) : null) : m.notFound;
@@ -159,7 +162,7 @@ async function mergeSlot(
   liveNotFound: pl.LazyDataFrame,
   schema: TableSchema,
   policy: RowPolicy,
-): Promise<{ part: pl.DataFrame; notFound: pl.LazyDataFrame }> {
+): Promise<{ part: pl.DataFrame; notFound: pl.LazyDataFrame; touched: pl.DataFrame }> {
   const columns = Object.keys(schema);
   const ids = rows.select('id');
   const query = await applyPolicy(
@@ -174,10 +177,13 @@ async function mergeSlot(
     policy,
   );
   const result = await query.collect();
+  // One row per touched ID: the IDs from here on, not `rows` again (a query that would scan and
+  // merge the delta files once more for every use).
+  const touched = result.select('id');
   const part = await pl
     .concat(
       [
-        base.lazy().join(ids, { on: 'id', how: 'anti' }),
+        base.lazy().join(touched.lazy(), { on: 'id', how: 'anti' }),
         result
           .lazy()
           .filter(pl.col(LIVE_COL))
@@ -190,7 +196,7 @@ async function mergeSlot(
     .lazy()
     .filter(pl.col(LIVE_COL).not().and(pl.col(NOT_FOUND_COL)))
     .select(pl.col('id'), pl.col(NF_COL).alias(NOT_FOUND_AT));
-  return { part, notFound };
+  return { part, notFound, touched };
 }
 
 /**
