@@ -18,7 +18,7 @@ import { newPartName, type PartMemory, yieldToLoop } from './part-io.js';
 import { sinkNewFile, writeSplit } from './part-writer.js';
 import {
   applyPolicy,
-  deltaColumns,
+  deltaFileColumns,
   LIVE_COL,
   mergeDeltaRows,
   NOT_FOUND_COL,
@@ -250,7 +250,7 @@ async function sameRows(a: pl.DataFrame, b: pl.DataFrame): Promise<boolean> {
  */
 export async function mergeDeltas(ctx: CompactContext, m: Manifest): Promise<Manifest | undefined> {
   if (m.deltas.length < 2) return undefined;
-  const columns = deltaColumns(ctx.dir, m.deltas);
+  const columns = deltaFileColumns(ctx.dir, m.deltas);
   const df = await (
     await mergeDeltaRows(await scanDeltas(ctx.dir, m.deltas, columns, m.schema), columns)
   ).collect();

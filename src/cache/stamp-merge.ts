@@ -104,7 +104,7 @@ export async function scanDeltas(
 }
 
 /** The data columns the delta files hold (their footers only). */
-export function deltaColumns(dir: string, deltas: readonly FileEntry[]): string[] {
+export function deltaFileColumns(dir: string, deltas: readonly FileEntry[]): string[] {
   const out = new Set<string>();
   for (const d of deltas) {
     for (const c of pl.scanParquet(path.join(dir, d.file)).columns) {

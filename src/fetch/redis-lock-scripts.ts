@@ -8,7 +8,7 @@
  * keep that to a few milliseconds (10,000 took 50-80 ms under load, see bench/README.md). The
  * calls of one batch are written back to back, so a batch of 10,000 IDs still costs one round trip.
  */
-export const MAX_IDS_PER_CALL = 1_000;
+const MAX_IDS_PER_CALL = 1_000;
 
 /** SET NX PX on every key; answers the 1-based positions of keys another owner holds. */
 export const CLAIM = `

@@ -62,17 +62,19 @@ const INT64_MAX = 2n ** 63n - 1n;
 const CANONICAL_INT = /^(0|-?[1-9]\d{0,18})$/;
 const CANONICAL_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-export function keyKindOf(udtName: string | undefined): KeyKind {
+function keyKindOf(udtName: string | undefined): KeyKind {
   if (udtName === undefined) return 'text';
   if (INT_TYPES[udtName]) return 'int';
   return udtName === 'uuid' ? 'uuid' : 'text';
 }
 
 /** The IDs a key of this kind can hold, in its canonical text (see `KeyKind`). */
-export function keyIds(ids: readonly string[], kind: KeyKind): readonly string[] {
+function keyIds(ids: readonly string[], kind: KeyKind): readonly string[] {
   if (kind === 'int') {
     return ids.filter((id) => {
       if (!CANONICAL_INT.test(id)) return false;
+      // Up to 18 digits an ID is within int64 whatever its sign: no BigInt per ID.
+      if (id.length - (id.startsWith('-') ? 1 : 0) < 19) return true;
       const n = BigInt(id);
       return n >= INT64_MIN && n <= INT64_MAX;
     });

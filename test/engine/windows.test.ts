@@ -53,6 +53,7 @@ describe('a request larger than a window', () => {
          return ids.map((id) => ({ id, title: 'T' + id }));
        }`,
     );
+    (globalThis as { __windowCalls?: number[] }).__windowCalls = [];
     const seen: FetchProgress[] = [];
     const off = cache.jobs.subscribe((e) => seen.push(e));
     const first = cache.warm('movies', range(1, 250_001));

@@ -6,6 +6,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createHostPolicy, hostName } from '../../src/server/auth/hosts.js';
 import { serverTempDir, startTestServer, type TestServer, testConfig } from '../helpers/server.js';
 
 const QUERY = JSON.stringify({ query: '{ __typename }' });
@@ -105,5 +106,28 @@ describe('with auth', () => {
     const port = new URL(server.url).port;
     expect((await post(server, `evil.example:${port}`)).status).toBe(401);
     expect((await post(server, `evil.example:${port}`, TOKEN)).status).toBe(200);
+  });
+});
+
+describe('the name of a Host header', () => {
+  it('drops the port, the brackets of an IPv6 address and the dot of a fully qualified name', () => {
+    const cases: Array<[string, string]> = [
+      ['localhost', 'localhost'],
+      ['localhost.', 'localhost'],
+      ['localhost.:4000', 'localhost'],
+      ['Cache.Internal.:80', 'cache.internal'],
+      ['127.0.0.1:4000', '127.0.0.1'],
+      ['[::1]:4000', '::1'],
+      ['[::1]', '::1'],
+      ['::1', '::1'],
+      ['fe80::1', 'fe80::1'],
+    ];
+    for (const [header, name] of cases) expect(hostName(header), header).toBe(name);
+  });
+
+  it('allows a fully qualified localhost with a port, and refuses another name with one', () => {
+    const policy = createHostPolicy({ hasAuth: false });
+    expect(policy.refusal('localhost.:4000')).toBeUndefined();
+    expect(policy.refusal('evil.example.:4000')).toMatch(/not allowed/);
   });
 });

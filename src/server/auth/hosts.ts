@@ -19,8 +19,9 @@ export function hostName(host: string): string {
   if (h.startsWith('[')) return h.slice(1, h.indexOf(']') < 0 ? undefined : h.indexOf(']'));
   const colon = h.lastIndexOf(':');
   // More than one colon without brackets: a bare IPv6 address, no port.
-  if (colon >= 0 && h.indexOf(':') === colon) return h.slice(0, colon);
-  return h.replace(/\.$/, '');
+  const name = colon >= 0 && h.indexOf(':') === colon ? h.slice(0, colon) : h;
+  // A fully qualified name (`localhost.`) is the same name, with or without a port.
+  return name.replace(/\.$/, '');
 }
 
 export function createHostPolicy(options: {
