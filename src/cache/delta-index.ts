@@ -1,89 +1,160 @@
 /**
- * The committed deltas a process knows, held in memory as ID → merged row, so a lookup costs a
- * Map read per ID however many deltas are pending. It follows the manifest: new deltas are read
- * once; when a compaction removed some, their rows are dropped from memory, and only when a row
- * also holds values of a delta still pending is the index rebuilt from the files left.
+ * The committed deltas a process knows. Their rows stay in the delta files' polars frames, in
+ * native memory; the JS heap holds only ID → (file, row), so a lookup still costs a Map read per
+ * ID however many deltas are pending. A file's columns become JS values only when a lookup first
+ * reaches one of its rows (a cold fill reaches none). Held as JS rows, up to twice
+ * `compactDeltaRows` of them, the deltas were most of a fill's live heap (~600 bytes a row),
+ * and V8 let its heap grow to a few times that between collections.
+ *
+ * It follows the manifest: new deltas are read once (a delta this process wrote is read back
+ * from its file, off the event loop, before its version is committed); when a compaction
+ * removed some, the index of the files left is rebuilt from memory, never from disk.
  */
-import { readDelta } from './delta-io.js';
+import pl from 'nodejs-polars';
+import { type DecodedDelta, decodeDelta, deltaRow } from './delta-io.js';
+import type { TableSchema } from './frames.js';
 import type { Manifest } from './manifest.js';
-import { Overlay } from './overlay.js';
+import { MAX_CHUNKS, mergeRow, type OverlayLayer, type OverlayRow } from './overlay.js';
+import { readPartFile } from './part-io.js';
 
-export class DeltaIndex {
-  rows = new Overlay();
-  /** Each delta file indexed → the IDs it holds. */
-  private files = new Map<string, readonly string[]>();
+/** One delta file as the index holds it. */
+export interface DeltaFile {
+  name: string;
+  /** Its rows. */
+  df: pl.DataFrame;
+  /** Row number → ID (the strings the index's keys are). */
+  ids: readonly string[];
+  /** The table's types when it was written or read: how its columns decode. */
+  schema: TableSchema;
+  /** Its columns as JS values, once a lookup reached one of its rows. */
+  decoded?: DecodedDelta;
+}
 
-  /** How often a compaction's removal had to re-read the deltas left (a row mixed both). */
-  rebuilds = 0;
-  /** Per index being built aside (see `follow`): the deltas this process committed meanwhile. */
-  private readonly aside = new Set<Array<{ file: string; rows: Overlay }>>();
+/** Reads a committed delta file for the index. */
+export async function readDeltaFile(dir: string, name: string, schema: TableSchema): Promise<DeltaFile> {
+  const df = await readPartFile(dir, name);
+  return { name, df, ids: df.getColumn('id').toArray() as string[], schema };
+}
 
-  async follow(dir: string, m: Manifest): Promise<void> {
-    const live = new Set(m.deltas.map((d) => d.file));
-    const gone = [...this.files.keys()].filter((f) => !live.has(f));
-    // Built aside and swapped in whole: a lookup meanwhile sees the old index, never half of one.
-    let kept = gone.length > 0 ? this.without(gone) : { rows: this.rows, files: this.files };
-    if (!kept) {
-      this.rebuilds++;
-      kept = { rows: new Overlay(), files: new Map() };
-    }
-    const meanwhile: Array<{ file: string; rows: Overlay }> | undefined =
-      kept.rows === this.rows ? undefined : [];
-    if (meanwhile) this.aside.add(meanwhile);
-    try {
-      for (const d of m.deltas) {
-        if (kept.files.has(d.file)) continue;
-        kept.files.set(d.file, await readDelta(dir, d.file, m.schema, kept.rows));
-      }
-      // A flush of ours committed meanwhile went into the index being replaced: carry it over,
-      // or its rows would vanish from lookups until the next manifest read.
-      for (const own of meanwhile ?? []) index(kept, own.file, own.rows);
-    } finally {
-      if (meanwhile) this.aside.delete(meanwhile);
-    }
-    this.rows = kept.rows;
-    this.files = kept.files;
+/**
+ * The rows of some delta files, oldest file first. It only grows (`add`): a lookup holding it
+ * sees every ID it saw before, and a compaction's removal builds a new one.
+ */
+export class DeltaLayer implements OverlayLayer {
+  readonly files: DeltaFile[] = [];
+  private readonly names = new Set<string>();
+  /** ID → its newest entry; an ID in several files chains to its older entries through `prev`. */
+  private readonly newest = new Map<string, number>();
+  private fileOf: Int32Array = new Int32Array(0);
+  private rowOf: Int32Array = new Int32Array(0);
+  private prev: Int32Array = new Int32Array(0);
+  private entries = 0;
+  /** The files' IDs as one frame, and how many files it covers. */
+  private ids_: { frame: pl.DataFrame; files: number } | undefined;
+
+  get size(): number {
+    return this.newest.size;
   }
 
-  /** A delta this process committed: indexed from the rows it wrote, not read back. */
-  addOwn(file: string, rows: Overlay): void {
-    const into = { rows: this.rows, files: this.files };
-    index(into, file, rows);
-    for (const list of this.aside) list.push({ file, rows });
+  has(file: string): boolean {
+    return this.names.has(file);
   }
 
-  /**
-   * The index without the rows of the `gone` files (a compaction folded them into the base),
-   * taken from memory: the rows of the files left, as they are. Undefined when an ID is in both
-   * (its merged row mixes values of both), and only then are the files left read again. A cold
-   * fill re-read every delta committed during a compaction, ~1 s of a 1,000,000-row fill.
-   */
-  private without(
-    gone: readonly string[],
-  ): { rows: Overlay; files: Map<string, readonly string[]> } | undefined {
-    const goneSet = new Set(gone);
-    const files = new Map([...this.files].filter(([f]) => !goneSet.has(f)));
-    const keptIds = new Set<string>();
-    for (const ids of files.values()) for (const id of ids) keptIds.add(id);
-    if (keptIds.size > 0) {
-      for (const f of gone) for (const id of this.files.get(f) ?? []) if (keptIds.has(id)) return undefined;
+  add(f: DeltaFile): void {
+    if (this.names.has(f.name)) return;
+    this.names.add(f.name);
+    const fileNo = this.files.push(f) - 1;
+    this.reserve(this.entries + f.ids.length);
+    for (let row = 0; row < f.ids.length; row++) {
+      const id = f.ids[row]!;
+      const k = this.entries++;
+      this.fileOf[k] = fileNo;
+      this.rowOf[k] = row;
+      this.prev[k] = this.newest.get(id) ?? -1;
+      this.newest.set(id, k);
     }
-    const rows = new Overlay();
-    for (const id of keptIds) {
-      const r = this.rows.get(id);
-      if (r) rows.add(id, r);
-    }
-    return { rows, files };
+  }
+
+  /** The ID's row merged over the files that hold it (newest stamp per column wins). */
+  get(id: string): OverlayRow | undefined {
+    let k = this.newest.get(id);
+    if (k === undefined) return undefined;
+    if (this.prev[k] === -1) return this.row(k);
+    const chain: number[] = [];
+    for (; k !== -1; k = this.prev[k]!) chain.push(k);
+    const merged = this.row(chain[chain.length - 1]!);
+    for (let i = chain.length - 2; i >= 0; i--) mergeRow(merged, this.row(chain[i]!));
+    return merged;
+  }
+
+  ids(): IterableIterator<string> {
+    return this.newest.keys();
+  }
+
+  idFrame(): pl.DataFrame {
+    const have = this.ids_;
+    if (have?.files === this.files.length) return have.frame;
+    const added = this.files.slice(have?.files ?? 0).map((f) => f.df.select('id'));
+    let frame = pl.concat(have ? [have.frame, ...added] : added, { how: 'vertical', rechunk: false });
+    // Each file is a chunk; many would slow every join that reads the frame.
+    if (frame.nChunks() > MAX_CHUNKS) frame = frame.rechunk();
+    this.ids_ = { frame, files: this.files.length };
+    return frame;
+  }
+
+  private row(k: number): OverlayRow {
+    const f = this.files[this.fileOf[k]!]!;
+    f.decoded ??= decodeDelta(f.df, f.schema);
+    return deltaRow(f.decoded, this.rowOf[k]!);
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.fileOf.length) return;
+    const size = Math.max(n, this.fileOf.length * 2, 1_024);
+    const grow = (a: Int32Array): Int32Array => {
+      const b = new Int32Array(size);
+      b.set(a.subarray(0, this.entries));
+      return b;
+    };
+    this.fileOf = grow(this.fileOf);
+    this.rowOf = grow(this.rowOf);
+    this.prev = grow(this.prev);
   }
 }
 
-/** Adds a delta's rows to an index, once. */
-function index(
-  into: { rows: Overlay; files: Map<string, readonly string[]> },
-  file: string,
-  rows: Overlay,
-): void {
-  if (into.files.has(file)) return;
-  into.rows.addAll(rows);
-  into.files.set(file, [...rows.rows.keys()]);
+export class DeltaIndex {
+  rows = new DeltaLayer();
+  /** Per layer being built aside (see `follow`): the deltas this process committed meanwhile. */
+  private readonly aside = new Set<DeltaFile[]>();
+
+  async follow(dir: string, m: Manifest): Promise<void> {
+    const live = new Set(m.deltas.map((d) => d.file));
+    let layer = this.rows;
+    let meanwhile: DeltaFile[] | undefined;
+    if (layer.files.some((f) => !live.has(f.name))) {
+      // A compaction folded some: the files left, from memory, in a layer built aside and
+      // swapped in whole (a lookup meanwhile sees the old one, never half of one).
+      layer = new DeltaLayer();
+      for (const f of this.rows.files) if (live.has(f.name)) layer.add(f);
+      meanwhile = [];
+      this.aside.add(meanwhile);
+    }
+    try {
+      for (const d of m.deltas) {
+        if (!layer.has(d.file)) layer.add(await readDeltaFile(dir, d.file, m.schema));
+      }
+      // A flush of ours committed meanwhile went into the layer being replaced: carry it over,
+      // or its rows would vanish from lookups until the next manifest read.
+      for (const own of meanwhile ?? []) layer.add(own);
+    } finally {
+      if (meanwhile) this.aside.delete(meanwhile);
+    }
+    this.rows = layer;
+  }
+
+  /** A delta this process committed (read back from its file by the flush). */
+  addOwn(f: DeltaFile): void {
+    this.rows.add(f);
+    for (const list of this.aside) list.push(f);
+  }
 }

@@ -1,13 +1,12 @@
 /**
  * Delta files: the rows of one flush as plain Parquet — `id`, each column present in the flush
  * with its fetch stamp `_cg_t__<column>`, and `_cg_ok` / `_cg_nf` / `_cg_del` (row seen, not-found and
- * tombstone stamps). Read back into an Overlay, they merge with the base by the newest stamp.
+ * tombstone stamps). Read back by the delta index, they merge with the base by the newest stamp.
  */
 import pl from 'nodejs-polars';
 import { dtypeOf, type LogicalType, readValues, toSeries } from './column-types.js';
 import { type TableSchema, tsCol, typeOf } from './frames.js';
-import { type Overlay, type OverlayRow, own } from './overlay.js';
-import { readPartFile } from './part-io.js';
+import { type OverlayRow, own } from './overlay.js';
 
 export const OK_COL = '_cg_ok';
 export const NF_COL = '_cg_nf';
@@ -88,56 +87,51 @@ export function deltaFrameOf(d: DeltaColumns): pl.DataFrame {
 /** Logical types whose cells are JS numbers, sent to polars as one Float64Array. */
 const NUMERIC: ReadonlySet<LogicalType> = new Set(['int', 'float']);
 
-/** Reads a delta file into `into` (merging by stamp with what it holds); returns its IDs. */
-export async function readDelta(
-  dir: string,
-  file: string,
-  schema: TableSchema,
-  into: Overlay,
-): Promise<string[]> {
-  const df = await readPartFile(dir, file);
+/**
+ * A delta file's columns decoded into JS arrays, for the rows a lookup takes from it: decoded
+ * once, on the first lookup that reaches the file, and only then (a cold fill reaches none).
+ */
+export interface DecodedDelta {
+  columns: Array<{ c: string; values: unknown[]; at: Array<number | null> }>;
+  ok: Array<number | null> | undefined;
+  nf: Array<number | null> | undefined;
+  del: Array<number | null> | undefined;
+}
+
+export function decodeDelta(df: pl.DataFrame, schema: TableSchema): DecodedDelta {
   const names = df.columns;
-  const ids = df.getColumn('id').toArray() as string[];
-  const data = names
-    .filter((c) => c !== 'id' && !c.startsWith('_cg_'))
-    .map((c) => ({
-      c,
-      values: readValues(df.getColumn(c), typeOf(schema, c)),
-      at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
-    }));
-  const ok = names.includes(OK_COL) ? (df.getColumn(OK_COL).toArray() as Array<number | null>) : undefined;
-  const nf = names.includes(NF_COL) ? (df.getColumn(NF_COL).toArray() as Array<number | null>) : undefined;
-  const del = names.includes(DEL_COL) ? (df.getColumn(DEL_COL).toArray() as Array<number | null>) : undefined;
-  // Rows of one fetched batch have the same stamps: consecutive rows share one `at` object.
-  let shared: Record<string, number> = {};
-  let sharedCount = 0;
-  for (let i = 0; i < ids.length; i++) {
-    const row: OverlayRow = { values: {}, at: shared };
-    let same = true;
-    let count = 0;
-    for (const { c, values, at } of data) {
-      const t = at[i];
-      if (t === null || t === undefined) continue;
-      count++;
-      if (own(shared, c) !== t) same = false;
-      row.values[c] = values[i] ?? null;
-    }
-    if (!same || count !== sharedCount) {
-      shared = {};
-      sharedCount = count;
-      for (const { c, at } of data) {
-        const t = at[i];
-        if (t !== null && t !== undefined) shared[c] = t;
-      }
-      row.at = shared;
-    }
-    const o = ok?.[i];
-    if (o !== null && o !== undefined) row.ok = o;
-    const n = nf?.[i];
-    if (n !== null && n !== undefined) row.nf = n;
-    const d = del?.[i];
-    if (d !== null && d !== undefined) row.del = d;
-    into.add(ids[i]!, row);
+  const column = (c: string) =>
+    names.includes(c) ? (df.getColumn(c).toArray() as Array<number | null>) : undefined;
+  return {
+    columns: names
+      .filter((c) => c !== 'id' && !c.startsWith('_cg_'))
+      .map((c) => ({
+        c,
+        values: readValues(df.getColumn(c), typeOf(schema, c)),
+        at: df.getColumn(tsCol(c)).toArray() as Array<number | null>,
+      })),
+    ok: column(OK_COL),
+    nf: column(NF_COL),
+    del: column(DEL_COL),
+  };
+}
+
+/** Row `i` of a decoded delta as an overlay row: the columns it has a stamp for, and its markers. */
+export function deltaRow(d: DecodedDelta, i: number): OverlayRow {
+  const row: OverlayRow = { values: {}, at: {} };
+  const at: Record<string, number> = {};
+  for (const { c, values, at: stamps } of d.columns) {
+    const t = stamps[i];
+    if (t === null || t === undefined) continue;
+    at[c] = t;
+    row.values[c] = values[i] ?? null;
   }
-  return ids;
+  row.at = at;
+  const o = d.ok?.[i];
+  if (o !== null && o !== undefined) row.ok = o;
+  const n = d.nf?.[i];
+  if (n !== null && n !== undefined) row.nf = n;
+  const x = d.del?.[i];
+  if (x !== null && x !== undefined) row.del = x;
+  return row;
 }

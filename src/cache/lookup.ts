@@ -9,7 +9,7 @@ import { dtypeOf, type LogicalType, readValues, toRecords } from './column-types
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import { notFoundStill, type Overlay, type OverlayRow, overlayIds, type RowPolicy } from './overlay.js';
+import { notFoundStill, type OverlayLayer, type OverlayRow, overlayIds, type RowPolicy } from './overlay.js';
 import {
   alignedRows,
   type Found,
@@ -56,7 +56,7 @@ export interface TableView {
   bySlot: ReadonlyMap<string, PartEntry>;
   notFound: ReadonlyMap<string, number>;
   /** The non-empty overlays, oldest first (delta index, flushing buffer, write buffer). */
-  overlays: readonly Overlay[];
+  overlays: readonly OverlayLayer[];
   /** Overlay rows of an ID, newest last. */
   overlay(id: string): OverlayRow[] | undefined;
   /** A part as a query (its frame, or a scan of its file when it is not held in memory). */

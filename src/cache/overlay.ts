@@ -1,7 +1,7 @@
 /**
- * Rows newer than the base parts: the write buffer and the committed deltas a process knows,
- * held in memory as ID → row with a fetch stamp per column, so a lookup merges them with the
- * base at the cost of a Map lookup. For each (ID, column) the value with the newest stamp wins;
+ * Rows newer than the base parts: the write buffer, held in memory as ID → row with a fetch stamp
+ * per column, and the committed deltas a process knows (delta-index.ts), so a lookup merges them
+ * with the base at the cost of a Map lookup. For each (ID, column) the value with the newest stamp wins;
  * a not-found stamp (`nf`) or a tombstone (`del`) hides every value fetched before it.
  */
 import pl from 'nodejs-polars';
@@ -62,13 +62,27 @@ export function rowBytes(id: string, r: OverlayRow): number {
 }
 
 /** Chunks an overlay's ID frame may hold before it is made contiguous again. */
-const MAX_CHUNKS = 16;
+export const MAX_CHUNKS = 16;
 
-export class Overlay {
+/**
+ * One layer of rows newer than the base, as lookups read it: the write buffer (an `Overlay`) or
+ * the delta index (rows kept in the delta files' frames).
+ */
+export interface OverlayLayer {
+  /** IDs it holds rows of. */
+  readonly size: number;
+  /** The ID's row: every column the layer has for it, with its stamps. */
+  get(id: string): OverlayRow | undefined;
+  /** Its IDs as a polars frame (duplicates allowed), for large lookups' native join. */
+  idFrame(): pl.DataFrame;
+  ids(): IterableIterator<string>;
+}
+
+export class Overlay implements OverlayLayer {
   readonly rows = new Map<string, OverlayRow>();
   bytes = 0;
   /** Its IDs as a frame, once a large lookup asked, and the IDs added since (appended at the next ask). */
-  private ids: { frame: pl.DataFrame; added: string[] } | undefined;
+  private idList: { frame: pl.DataFrame; added: string[] } | undefined;
 
   get size(): number {
     return this.rows.size;
@@ -76,6 +90,10 @@ export class Overlay {
 
   get(id: string): OverlayRow | undefined {
     return this.rows.get(id);
+  }
+
+  ids(): IterableIterator<string> {
+    return this.rows.keys();
   }
 
   /** Adds a row (taking ownership of it) or merges it into the one held. */
@@ -87,7 +105,7 @@ export class Overlay {
       this.bytes += rowBytes(id, have);
     } else {
       this.rows.set(id, row);
-      this.ids?.added.push(id);
+      this.idList?.added.push(id);
       this.bytes += rowBytes(id, row);
     }
   }
@@ -103,18 +121,18 @@ export class Overlay {
    * again after every flush.
    */
   idFrame(): pl.DataFrame {
-    if (!this.ids) this.ids = { frame: idFrame([...this.rows.keys()]), added: [] };
-    else if (this.ids.added.length > 0) {
-      const frame = this.ids.frame.vstack(idFrame(this.ids.added));
+    if (!this.idList) this.idList = { frame: idFrame([...this.rows.keys()]), added: [] };
+    else if (this.idList.added.length > 0) {
+      const frame = this.idList.frame.vstack(idFrame(this.idList.added));
       // Each append is a chunk; many small ones would slow every join that reads the frame.
-      this.ids = { frame: frame.nChunks() > MAX_CHUNKS ? frame.rechunk() : frame, added: [] };
+      this.idList = { frame: frame.nChunks() > MAX_CHUNKS ? frame.rechunk() : frame, added: [] };
     }
-    return this.ids.frame;
+    return this.idList.frame;
   }
 }
 
 /** The IDs of every overlay row, as one frame (duplicates across layers kept). */
-export function overlayIds(layers: readonly Overlay[]): pl.DataFrame | undefined {
+export function overlayIds(layers: readonly OverlayLayer[]): pl.DataFrame | undefined {
   if (layers.length <= 1) return layers[0]?.idFrame();
   return pl.concat(
     layers.map((o) => o.idFrame()),

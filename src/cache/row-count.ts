@@ -2,7 +2,7 @@
 
 import type { StoreLookup } from './lookup.js';
 import type { PartEntry } from './manifest.js';
-import type { Overlay } from './overlay.js';
+import type { OverlayLayer } from './overlay.js';
 import type { PartIndex } from './part-io.js';
 import type { TableParts } from './table-parts.js';
 import type { TableVersion } from './table-version.js';
@@ -10,12 +10,12 @@ import type { TableVersion } from './table-version.js';
 export async function countLiveRows(
   version: TableVersion,
   parts: TableParts,
-  overlays: ReadonlyArray<Overlay | undefined>,
+  overlays: ReadonlyArray<OverlayLayer | undefined>,
   lookup: (ids: readonly string[]) => Promise<StoreLookup>,
 ): Promise<number> {
   let n = version.m.parts.reduce((s, p) => s + p.rows, 0);
   const ids = new Set<string>();
-  for (const o of overlays) if (o) for (const id of o.rows.keys()) ids.add(id);
+  for (const o of overlays) if (o) for (const id of o.ids()) ids.add(id);
   if (ids.size === 0) return n;
   const list = [...ids];
   const res = await lookup(list);

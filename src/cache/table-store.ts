@@ -13,7 +13,7 @@ import { Compactor } from './compactor.js';
 import type { TableSchema } from './frames.js';
 import { lookupView, type StoreLookup, type TableView } from './lookup.js';
 import type { Manifest, PartEntry } from './manifest.js';
-import type { Overlay, OverlayRow, RowPolicy } from './overlay.js';
+import type { OverlayLayer, OverlayRow, RowPolicy } from './overlay.js';
 import type { PartMemory } from './part-io.js';
 import { countLiveRows } from './row-count.js';
 import { PendingSchema } from './schema-evolution.js';
@@ -105,8 +105,9 @@ export class TableStore {
 
   private view(): TableView {
     const v = this.version;
-    const layers = [v.deltas.rows, this.buffer.flushing, this.buffer.rows].filter(
-      (o): o is Overlay => o !== undefined && o.size > 0,
+    const all: Array<OverlayLayer | undefined> = [v.deltas.rows, this.buffer.flushing, this.buffer.rows];
+    const layers = all.filter(
+      (o): o is OverlayLayer => o !== undefined && o.size > 0,
     );
     const m = v.m;
     return {

@@ -6,8 +6,9 @@ import { mkdir } from 'node:fs/promises';
 import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn } from './column-types.js';
 import { encodeDeltaOffThread } from './delta-encoder.js';
+import type { DeltaFile } from './delta-index.js';
 import type { OverlayRow } from './overlay.js';
-import { newPartName, writePartFile } from './part-io.js';
+import { newPartName, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, type PendingSchema, SchemaConflict } from './schema-evolution.js';
 import type { TableVersion } from './table-version.js';
 import type { WriteBuffer } from './write-buffer.js';
@@ -139,17 +140,25 @@ export class TableWriter {
     const change = pending.snapshot();
     let failed = false;
     try {
-      const data = await encodeDeltaOffThread(rows.rows, { ...version.m.schema, ...change.types });
+      const encoded = { ...version.m.schema, ...change.types };
+      const data = await encodeDeltaOffThread(rows.rows, encoded);
       const file = newPartName('delta');
       await mkdir(dir, { recursive: true });
       await writePartFile(dir, file, data);
+      // The index keeps the delta's rows in its frame, not as the buffer's JS rows (row i of
+      // the file is the buffer's i-th ID: the encoder lays them out in that order).
+      const own: DeltaFile = {
+        name: file,
+        df: await readPartFile(dir, file),
+        ids: [...rows.ids()],
+        schema: encoded,
+      };
       const committed = await version.commit(({ untyped: _, ...latest }) => ({
         ...latest,
         ...applySchema(table, latest, change),
         deltas: [...latest.deltas, { file, rows: rows.size, bytes: data.length }],
       }));
-      // Our own delta is indexed from memory, not read back.
-      version.deltas.addOwn(file, rows);
+      version.deltas.addOwn(own);
       if (committed) await version.adoptCommitted(committed);
       this.flushFailures = 0;
       for (const w of waiting) w.resolve();

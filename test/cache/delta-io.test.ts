@@ -9,9 +9,10 @@ import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
 import { dtypeOf } from '../../src/cache/column-types.js';
 import { deltaEncoderMode, encodeDeltaOffThread } from '../../src/cache/delta-encoder.js';
-import { deltaColumns, deltaFrameOf, readDelta } from '../../src/cache/delta-io.js';
+import { readDeltaFile } from '../../src/cache/delta-index.js';
+import { decodeDelta, deltaColumns, deltaFrameOf, deltaRow } from '../../src/cache/delta-io.js';
 import type { TableSchema } from '../../src/cache/frames.js';
-import { Overlay, type OverlayRow } from '../../src/cache/overlay.js';
+import type { OverlayRow } from '../../src/cache/overlay.js';
 import { writePartFile } from '../../src/cache/part-io.js';
 
 const schema: TableSchema = {
@@ -56,9 +57,10 @@ describe('delta files', () => {
     expect(df.getColumn('_cg_nf').toArray()).toEqual([null, null, null, 13, null, null]);
     const dir = await mkdtemp(path.join(tmpdir(), 'cachegate-delta-'));
     await writePartFile(dir, 'd.parquet', await encodeDeltaOffThread(rows, schema));
-    const back = new Overlay();
-    await readDelta(dir, 'd.parquet', schema, back);
-    expect(Object.fromEntries(back.rows)).toEqual(Object.fromEntries(rows));
+    const file = await readDeltaFile(dir, 'd.parquet', schema);
+    const decoded = decodeDelta(file.df, schema);
+    const back = Object.fromEntries(file.ids.map((id, i) => [id, deltaRow(decoded, i)]));
+    expect(back).toEqual(Object.fromEntries(rows));
   });
 });
 
