@@ -106,9 +106,7 @@ export class TableStore {
   private view(): TableView {
     const v = this.version;
     const all: Array<OverlayLayer | undefined> = [v.deltas.rows, this.buffer.flushing, this.buffer.rows];
-    const layers = all.filter(
-      (o): o is OverlayLayer => o !== undefined && o.size > 0,
-    );
+    const layers = all.filter((o): o is OverlayLayer => o !== undefined && o.size > 0);
     const m = v.m;
     return {
       m,
