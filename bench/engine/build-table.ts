@@ -58,7 +58,7 @@ export async function buildTable(
       ...Object.keys(SCHEMA).map((c) => pl.Series(c, cols[c]!, dtypeOf(SCHEMA[c]!))),
       ...Object.keys(SCHEMA).map((c) => pl.Series(tsCol(c), stamps, pl.Float64)),
     ]);
-    parts.push(...(await writeSplit(dir, df, { depth, key }, limits, memory)));
+    parts.push(...(await writeSplit(dir, df, { depth, key }, limits, memory, false)));
   }
   await commitVersion(dir, table, (latest) => ({
     ...latest,

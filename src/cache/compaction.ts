@@ -12,6 +12,7 @@ import { NF_COL } from './delta-io.js';
 import { emptyPart, partColumns, type TableSchema, tsCol } from './frames.js';
 import { type PartSlot, SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
+import { weigh } from './native-weight.js';
 import { NOT_FOUND_AT, readNotFoundFrame, writeNotFound } from './not-found.js';
 import type { RowPolicy } from './overlay.js';
 import { newPartName, type PartMemory, yieldToLoop } from './part-io.js';
@@ -36,6 +37,7 @@ export interface CompactContext {
   limits: StoreLimits;
   memory: PartMemory;
   policy: RowPolicy;
+  /** A part with every column of `schema`: from memory if held, else read without holding it. */
   loadPart(p: PartEntry, schema: TableSchema): Promise<pl.DataFrame>;
   commit(build: (latest: Manifest) => Omit<Manifest, 'version'> | undefined): Promise<Manifest | undefined>;
   /** Readies new parts for lookups (their JS index) before a version names them. */
@@ -75,12 +77,15 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     const count = touched?.counts[i] ?? 0;
     const part = partOf.get(slotName(slot));
     if (count === 0 && ttl === undefined) continue;
+    // A part held in memory (small lookups read it) is replaced by one held; one that is not
+    // held (a cold fill's) is read for the merge and dropped, and so is its replacement.
+    const hold = part !== undefined && ctx.memory.get(part.file) !== undefined;
     const base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
     let merged = base;
     if (touched && count > 0) {
       const rows = slotList.length === 1 ? touched.rows : touched.rows.filter(pl.col(SLOT_COL).eq(i));
       const slotMerge = await mergeSlot(base, rows, liveNotFound, schema, policy);
-      merged = slotMerge.part;
+      merged = weigh(slotMerge.part);
       notFoundRows.push(slotMerge.notFound);
       touchedIds.push(slotMerge.touched.lazy());
     }
@@ -92,7 +97,7 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
       if (count === 0 && kept.height === merged.height) continue;
       merged = kept;
     }
-    added.push(...(await writeSplit(dir, merged, slot, ctx.limits, ctx.memory)));
+    added.push(...(await writeSplit(dir, merged, slot, ctx.limits, ctx.memory, hold)));
     if (part) replaced.push(part);
   }
   const keptNotFound =
@@ -176,7 +181,7 @@ async function mergeSlot(
     columns,
     policy,
   );
-  const result = await query.collect();
+  const result = weigh(await query.collect());
   // One row per touched ID: the IDs from here on, not `rows` again (a query that would scan and
   // merge the delta files once more for every use).
   const touched = result.select('id');
@@ -212,7 +217,7 @@ async function placed(
   slots: readonly PartSlot[],
 ): Promise<{ rows: pl.LazyDataFrame; counts: number[] }> {
   if (slots.length === 1) return { rows: query, counts: [m.deltas.reduce((n, d) => n + d.rows, 0)] };
-  const df = await query.collect();
+  const df = weigh(await query.collect());
   const SLICE = 16_384;
   const index = new SlotIndex(slots);
   const position = new Map(slots.map((s, i) => [slotName(s), i]));

@@ -121,7 +121,7 @@ export class Compactor {
       limits,
       memory: parts.memory,
       policy: this.opts.policy(now),
-      loadPart: (p, s) => parts.aligned(p, s),
+      loadPart: (p, s) => parts.read(p, s),
       commit: (b) =>
         this.stopped
           ? Promise.reject(new CommitConflict(`the store of table "${table}" was closed during compaction`))

@@ -14,6 +14,7 @@ import pl from 'nodejs-polars';
 import { type DecodedDelta, decodeDelta, deltaRow } from './delta-io.js';
 import type { TableSchema } from './frames.js';
 import type { Manifest } from './manifest.js';
+import { weigh } from './native-weight.js';
 import { MAX_CHUNKS, mergeRow, type OverlayLayer, type OverlayRow } from './overlay.js';
 import { readPartFile } from './part-io.js';
 
@@ -32,7 +33,7 @@ export interface DeltaFile {
 
 /** Reads a committed delta file for the index. */
 export async function readDeltaFile(dir: string, name: string, schema: TableSchema): Promise<DeltaFile> {
-  const df = await readPartFile(dir, name);
+  const df = weigh(await readPartFile(dir, name));
   return { name, df, ids: df.getColumn('id').toArray() as string[], schema };
 }
 

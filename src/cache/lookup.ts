@@ -59,8 +59,11 @@ export interface TableView {
   overlays: readonly OverlayLayer[];
   /** Overlay rows of an ID, newest last. */
   overlay(id: string): OverlayRow[] | undefined;
-  /** A part as a query (its frame, or a scan of its file when it is not held in memory). */
-  query(p: PartEntry): Promise<pl.LazyDataFrame>;
+  /**
+   * A part as a query (its frame, or a scan of its file when it is not held in memory); given
+   * the lookup's IDs, undefined when the part holds none of them.
+   */
+  query(p: PartEntry, ids?: pl.DataFrame): Promise<pl.LazyDataFrame | undefined>;
   /** A part's JS index (ID → row, decoded columns). */
   index(p: PartEntry): Promise<PartIndex>;
   /** Whether a part is held in memory, or fits beside the parts held (else it is scanned). */
@@ -250,7 +253,7 @@ async function scannedRows(
   cols: Array<{ values(): readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
 }> {
   const known = columns.filter((c) => Object.hasOwn(v.m.schema, c));
-  const df = await (await v.query(part))
+  const df = await (await v.query(part))!
     .filter(pl.col('id').isIn([...ids]))
     .select('id', ...known, ...known.map(tsCol))
     .collect();
@@ -307,7 +310,8 @@ async function baseLarge(
   const parts: pl.LazyDataFrame[] = [];
   for (const slot of slots) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
-    if (part) parts.push(await v.query(part));
+    const q = part && (await v.query(part, ids.frame));
+    if (q) parts.push(q);
   }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
   const rows =

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { type LogicalType, readValues } from './column-types.js';
+import { frameBytes, weigh } from './native-weight.js';
 
 export const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -105,30 +106,6 @@ export class PartIndex {
   }
 }
 
-/**
- * What a frame holds in memory, estimated: 9 bytes a row per fixed-width column (value and
- * validity), and per text column its bytes plus a 16-byte view, measured on up to 1,000 rows.
- * The part's file size said nothing about it: repetitive text compresses 100× (a 780,000-row
- * part of 2.2 MB took 139–244 MB once read), so the memory budget held far more than its size.
- */
-export function frameBytes(df: pl.DataFrame): number {
-  const n = df.height;
-  if (n === 0) return 0;
-  const dtypes = df.dtypes;
-  const text = df.columns.filter((_, i) => dtypes[i]!.equals(pl.String));
-  let perRow = 9 * (df.width - text.length);
-  if (text.length > 0) {
-    const sample = df.select(...text).head(Math.min(n, 1_000));
-    for (const c of text) {
-      let bytes = 0;
-      for (const v of sample.getColumn(c).toArray() as unknown[])
-        if (typeof v === 'string') bytes += Buffer.byteLength(v);
-      perRow += bytes / sample.height + 16;
-    }
-  }
-  return Math.ceil(perRow * n);
-}
-
 interface Entry {
   df: pl.DataFrame;
   cost: number;
@@ -141,6 +118,8 @@ export class PartMemory {
   private used = 0;
   /** Decoded size of each part read since it was written, held or not. */
   private readonly sizes = new Map<string, number>();
+  private readonly idColumns = new Map<string, { df: pl.DataFrame; cost: number }>();
+  private idBytes = 0;
 
   constructor(private readonly budgetBytes: number) {}
 
@@ -156,6 +135,7 @@ export class PartMemory {
   /** Holds a part, at its decoded size (`frameBytes`), dropping the least recently used over budget. */
   set(file: string, df: pl.DataFrame): void {
     const cost = frameBytes(df);
+    weigh(df, cost);
     this.sizes.set(file, cost);
     if (cost > this.budgetBytes) return;
     this.drop(file);
@@ -208,6 +188,38 @@ export class PartMemory {
   forget(file: string): void {
     this.drop(file);
     this.sizes.delete(file);
+    this.dropIds(file);
+  }
+
+  /** The ID column of a part not held, if kept (see TableParts.query). */
+  ids(file: string): pl.DataFrame | undefined {
+    return this.idColumns.get(file)?.df;
+  }
+
+  /**
+   * Keeps a part's ID column, within an eighth of the budget (least recently kept dropped
+   * first): a few dozen bytes a row, against hundreds for the whole part.
+   */
+  setIds(file: string, df: pl.DataFrame): void {
+    const cost = frameBytes(df);
+    weigh(df, cost);
+    this.dropIds(file);
+    if (cost > this.budgetBytes / 8) return;
+    this.idColumns.set(file, { df, cost });
+    this.idBytes += cost;
+    for (const [k, v] of this.idColumns) {
+      if (this.idBytes <= this.budgetBytes / 8) break;
+      this.idColumns.delete(k);
+      this.idBytes -= v.cost;
+    }
+  }
+
+  private dropIds(file: string): void {
+    const e = this.idColumns.get(file);
+    if (e) {
+      this.idColumns.delete(file);
+      this.idBytes -= e.cost;
+    }
   }
 
   drop(file: string): void {

@@ -14,6 +14,8 @@ export async function writeSplit(
   slot: PartSlot,
   limits: StoreLimits,
   memory: PartMemory,
+  /** Hold the new parts in memory (else only their ID columns, for lookups' probes). */
+  hold: boolean,
 ): Promise<PartEntry[]> {
   const { maxPartRows, maxPartBytes } = limits;
   const splittable = slot.depth < 32 && df.height > 1;
@@ -23,7 +25,8 @@ export async function writeSplit(
     if (!splittable || written.bytes <= maxPartBytes) {
       const file = newPartName(slotName(slot));
       await rename(written.tmp, path.join(dir, file));
-      memory.set(file, df);
+      if (hold) memory.set(file, df);
+      else memory.setIds(file, df.select('id'));
       return [{ ...slot, file, rows: df.height, bytes: written.bytes }];
     }
     await rm(written.tmp, { force: true });
@@ -38,6 +41,7 @@ export async function writeSplit(
       { depth: slot.depth + 1, key: slot.key },
       limits,
       memory,
+      hold,
     )),
     ...(await writeSplit(
       dir,
@@ -45,6 +49,7 @@ export async function writeSplit(
       { depth: slot.depth + 1, key: (slot.key | (1 << slot.depth)) >>> 0 },
       limits,
       memory,
+      hold,
     )),
   ];
 }

@@ -4,6 +4,7 @@ import pl from 'nodejs-polars';
 import { dtypeOf } from './column-types.js';
 import { alignToSchema, partColumns, type TableSchema, TS_PREFIX } from './frames.js';
 import type { PartEntry } from './manifest.js';
+import { weigh } from './native-weight.js';
 import { type PartIndex, type PartMemory, readPartFile } from './part-io.js';
 import { removeFile } from './vacuum.js';
 
@@ -38,18 +39,44 @@ export class TableParts {
 
   /** A part with every column of `schema`. */
   async aligned(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
-    const df = await this.raw(part);
+    return this.align(await this.raw(part), schema);
+  }
+
+  /** A part with every column of `schema`, from memory if held, else read without holding it. */
+  async read(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
+    const held = this.memory.get(part.file);
+    return this.align(held ?? weigh(await readPartFile(this.dir, part.file)), schema);
+  }
+
+  private align(df: pl.DataFrame, schema: TableSchema): pl.DataFrame {
     return df.width === partColumns(schema).length ? df : alignToSchema(df, schema);
   }
 
   /**
-   * A part for a large lookup, as a query: its frame when held in memory, or when it fits beside
-   * the parts held; else a scan of its file, which materializes only the rows the query keeps.
-   * Read whole for every lookup and dropped, the parts of a table over the memory budget grew a
-   * 3,000,000-row fill to 7 GB: polars frees a dropped frame only when V8 collects its wrapper.
+   * A part for a large lookup, as a query: its frame when held in memory; else a scan of its
+   * file, which materializes only the rows the query keeps. Given the lookup's IDs, a part not
+   * held is first probed through its ID column (kept in memory, small): when it holds none of
+   * them the answer is undefined and nothing is scanned (a cold fill's windows, all new IDs).
+   *
+   * Large lookups do not load a part into memory: small lookups (which need its index) and
+   * compaction of a part held do. Loaded by a fill's windows, every part of the table was held
+   * up to the whole budget, and read whole and dropped in every window when it did not fit
+   * (7 GB at 3,000,000 rows).
    */
-  async query(part: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame> {
-    if (this.holds(part)) return (await this.aligned(part, schema)).lazy();
+  async query(
+    part: PartEntry,
+    schema: TableSchema,
+    ids?: pl.DataFrame,
+  ): Promise<pl.LazyDataFrame | undefined> {
+    if (this.memory.get(part.file)) return (await this.aligned(part, schema)).lazy();
+    if (ids) {
+      const some = await (await this.ids(part))
+        .lazy()
+        .join(ids.lazy(), { on: 'id', how: 'semi' })
+        .head(1)
+        .collect();
+      if (some.height === 0) return undefined;
+    }
     const scan = pl.scanParquet(path.join(this.dir, part.file));
     // A file never changes once written: its footer is read once, not by every lookup.
     let have = this.fileColumns.get(part.file);
@@ -60,6 +87,16 @@ export class TableParts {
       this.fileColumns.set(part.file, have);
     }
     return scan.select(...this.projection(have, schema));
+  }
+
+  /** The ID column of a part not held, read once from its file and kept. */
+  private async ids(part: PartEntry): Promise<pl.DataFrame> {
+    let ids = this.memory.ids(part.file);
+    if (!ids) {
+      ids = await pl.scanParquet(path.join(this.dir, part.file)).select('id').collect();
+      this.memory.setIds(part.file, ids);
+    }
+    return ids;
   }
 
   /**
@@ -83,7 +120,7 @@ export class TableParts {
     return exprs;
   }
 
-  /** Whether the part is in memory, or would fit beside the parts held (else lookups scan it). */
+  /** Whether the part is in memory, or would fit beside the parts held (else small lookups scan it). */
   holds(part: PartEntry): boolean {
     return this.memory.get(part.file) !== undefined || this.memory.fits(part.file);
   }

@@ -125,7 +125,7 @@ export class TableStore {
         }
         return out;
       },
-      query: (p) => this.parts.query(p, m.schema),
+      query: (p, ids) => this.parts.query(p, m.schema, ids),
       index: async (p) => this.parts.index(p),
       holds: (p) => this.parts.holds(p),
     };
@@ -167,11 +167,6 @@ export class TableStore {
   /** A part as written (it may predate columns added since). */
   loadRaw(part: PartEntry): Promise<pl.DataFrame> {
     return this.parts.raw(part);
-  }
-
-  /** A part with every column of `schema`. */
-  loadPart(part: PartEntry, schema: TableSchema): Promise<pl.DataFrame> {
-    return this.parts.aligned(part, schema);
   }
 
   /**

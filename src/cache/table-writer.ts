@@ -7,6 +7,7 @@ import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn } from './column-types.js';
 import { encodeDeltaOffThread } from './delta-encoder.js';
 import type { DeltaFile } from './delta-index.js';
+import { weigh } from './native-weight.js';
 import type { OverlayRow } from './overlay.js';
 import { newPartName, readPartFile, writePartFile } from './part-io.js';
 import { applySchema, type PendingSchema, SchemaConflict } from './schema-evolution.js';
@@ -149,7 +150,7 @@ export class TableWriter {
       // the file is the buffer's i-th ID: the encoder lays them out in that order).
       const own: DeltaFile = {
         name: file,
-        df: await readPartFile(dir, file),
+        df: weigh(await readPartFile(dir, file)),
         ids: [...rows.ids()],
         schema: encoded,
       };

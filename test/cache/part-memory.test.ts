@@ -3,7 +3,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
-import { frameBytes, PartMemory, writePartFile } from '../../src/cache/part-io.js';
+import { frameBytes } from '../../src/cache/native-weight.js';
+import { PartMemory, writePartFile } from '../../src/cache/part-io.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
 /** `n` rows of repetitive text: a tiny file, a large frame once read. */
