@@ -16,7 +16,7 @@ import { weigh } from './native-weight.js';
 import { NOT_FOUND_AT, readNotFoundFrame, writeNotFound } from './not-found.js';
 import type { RowPolicy } from './overlay.js';
 import { newPartName, type PartMemory, yieldToLoop } from './part-io.js';
-import { sinkNewFile, writeSplit } from './part-writer.js';
+import { sinkNewFile, sinkSplit, writeSplit } from './part-writer.js';
 import {
   applyPolicy,
   deltaFileColumns,
@@ -39,6 +39,8 @@ export interface CompactContext {
   policy: RowPolicy;
   /** A part with every column of `schema`: from memory if held, else read without holding it. */
   loadPart(p: PartEntry, schema: TableSchema): Promise<pl.DataFrame>;
+  /** A part with every column of `schema`, as a scan of its file. */
+  scanPart(p: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame>;
   commit(build: (latest: Manifest) => Omit<Manifest, 'version'> | undefined): Promise<Manifest | undefined>;
   /** Readies new parts for lookups (their JS index) before a version names them. */
   prepare(added: readonly PartEntry[]): Promise<void>;
@@ -77,27 +79,41 @@ export async function compactTable(ctx: CompactContext, m: Manifest): Promise<Co
     const count = touched?.counts[i] ?? 0;
     const part = partOf.get(slotName(slot));
     if (count === 0 && ttl === undefined) continue;
-    // A part held in memory (small lookups read it) is replaced by one held; one that is not
-    // held (a cold fill's) is read for the merge and dropped, and so is its replacement.
+    // A part held in memory (small lookups read it) is replaced by one held. One that is not
+    // held (a cold fill's) is merged from a scan of its file and the result written straight
+    // from the query: neither the old part nor the new one is ever whole in memory (at 1,000,000
+    // rows, two copies of ~250 MB at the peak of a fill). A TTL's expired-row count needs the
+    // merged rows: such a table takes the first way.
     const hold = part !== undefined && ctx.memory.get(part.file) !== undefined;
-    const base = part ? await ctx.loadPart(part, schema) : emptyPart(schema);
-    let merged = base;
+    const streamed = !hold && ttl === undefined;
+    const base: pl.LazyDataFrame = part
+      ? streamed
+        ? await ctx.scanPart(part, schema)
+        : (await ctx.loadPart(part, schema)).lazy()
+      : emptyPart(schema).lazy();
+    let merged: pl.LazyDataFrame = base;
     if (touched && count > 0) {
       const rows = slotList.length === 1 ? touched.rows : touched.rows.filter(pl.col(SLOT_COL).eq(i));
       const slotMerge = await mergeSlot(base, rows, liveNotFound, schema, policy);
-      merged = weigh(slotMerge.part);
+      merged = slotMerge.part;
       notFoundRows.push(slotMerge.notFound);
       touchedIds.push(slotMerge.touched.lazy());
     }
+    if (streamed) {
+      added.push(...(await sinkSplit(dir, merged, slot, ctx.limits, ctx.memory)));
+      if (part) replaced.push(part);
+      continue;
+    }
+    let df = weigh(await merged.collect());
     if (ttl !== undefined && columns.length > 0) {
       // A row none of whose columns is fresh would be refetched whole: keeping it only costs space.
       const fresh = pl.anyHorizontal(columns.map((c) => pl.col(tsCol(c)).gtEq(policy.now - ttl)));
-      const kept = await merged.lazy().filter(fresh).collect();
-      expiredRows += merged.height - kept.height;
-      if (count === 0 && kept.height === merged.height) continue;
-      merged = kept;
+      const kept = await df.lazy().filter(fresh).collect();
+      expiredRows += df.height - kept.height;
+      if (count === 0 && kept.height === df.height) continue;
+      df = kept;
     }
-    added.push(...(await writeSplit(dir, merged, slot, ctx.limits, ctx.memory, hold)));
+    added.push(...(await writeSplit(dir, df, slot, ctx.limits, ctx.memory, hold)));
     if (part) replaced.push(part);
   }
   const keptNotFound =
@@ -157,23 +173,23 @@ async function mergedDeltas(dir: string, m: Manifest): Promise<pl.LazyDataFrame>
 }
 
 /**
- * One slot's new part: its base rows the deltas do not touch, plus the touched IDs merged (base
- * row, not-found answer, delta row) that are still live; and the touched IDs that are now a
- * not-found answer.
+ * One slot's new part, as a query: its base rows the deltas do not touch, plus the touched IDs
+ * merged (base row, not-found answer, delta row) that are still live; and the touched IDs that
+ * are now a not-found answer.
  */
 async function mergeSlot(
-  base: pl.DataFrame,
+  base: pl.LazyDataFrame,
   rows: pl.LazyDataFrame,
   liveNotFound: pl.LazyDataFrame,
   schema: TableSchema,
   policy: RowPolicy,
-): Promise<{ part: pl.DataFrame; notFound: pl.LazyDataFrame; touched: pl.DataFrame }> {
+): Promise<{ part: pl.LazyDataFrame; notFound: pl.LazyDataFrame; touched: pl.DataFrame }> {
   const columns = Object.keys(schema);
   const ids = rows.select('id');
   const query = await applyPolicy(
     await overlayOnBase(
       rows,
-      base.lazy().join(ids, { on: 'id', how: 'semi' }),
+      base.join(ids, { on: 'id', how: 'semi' }),
       liveNotFound.join(ids, { on: 'id', how: 'semi' }),
       NOT_FOUND_AT,
       columns,
@@ -185,18 +201,16 @@ async function mergeSlot(
   // One row per touched ID: the IDs from here on, not `rows` again (a query that would scan and
   // merge the delta files once more for every use).
   const touched = result.select('id');
-  const part = await pl
-    .concat(
-      [
-        base.lazy().join(touched.lazy(), { on: 'id', how: 'anti' }),
-        result
-          .lazy()
-          .filter(pl.col(LIVE_COL))
-          .select(...partColumns(schema)),
-      ],
-      { rechunk: false },
-    )
-    .collect();
+  const part = pl.concat(
+    [
+      base.join(touched.lazy(), { on: 'id', how: 'anti' }),
+      result
+        .lazy()
+        .filter(pl.col(LIVE_COL))
+        .select(...partColumns(schema)),
+    ],
+    { rechunk: false },
+  );
   const notFound = result
     .lazy()
     .filter(pl.col(LIVE_COL).not().and(pl.col(NOT_FOUND_COL)))

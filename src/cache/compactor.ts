@@ -122,6 +122,7 @@ export class Compactor {
       memory: parts.memory,
       policy: this.opts.policy(now),
       loadPart: (p, s) => parts.read(p, s),
+      scanPart: (p, s) => parts.scan(p, s),
       commit: (b) =>
         this.stopped
           ? Promise.reject(new CommitConflict(`the store of table "${table}" was closed during compaction`))

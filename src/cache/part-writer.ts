@@ -55,6 +55,32 @@ export async function writeSplit(
 }
 
 /**
+ * Writes a base part from a query, straight from polars' engine to the file: the rows are never
+ * a frame in memory here. Only when the part outgrew the size limits is it read back and split.
+ * Its ID column is kept for lookups' probes (the part is not held).
+ */
+export async function sinkSplit(
+  dir: string,
+  query: pl.LazyDataFrame,
+  slot: PartSlot,
+  limits: StoreLimits,
+  memory: PartMemory,
+): Promise<PartEntry[]> {
+  const written = await writeOffLoop(dir, query);
+  const ids = await pl.scanParquet(written.tmp).select('id').collect();
+  const splittable = slot.depth < 32 && ids.height > 1;
+  if (splittable && (ids.height > limits.maxPartRows || written.bytes > limits.maxPartBytes)) {
+    const df = await pl.scanParquet(written.tmp).collect();
+    await rm(written.tmp, { force: true });
+    return writeSplit(dir, df, slot, limits, memory, false);
+  }
+  const file = newPartName(slotName(slot));
+  await rename(written.tmp, path.join(dir, file));
+  memory.setIds(file, ids);
+  return [{ ...slot, file, rows: ids.height, bytes: written.bytes }];
+}
+
+/**
  * Writes a frame or query as a new file named `name`, encoded in polars' thread pool
  * (`sinkParquet`), not on the event loop; fsynced before it is renamed into place, so a version
  * that names it never finds it half written. Returns its size in bytes.

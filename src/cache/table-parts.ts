@@ -77,6 +77,11 @@ export class TableParts {
         .collect();
       if (some.height === 0) return undefined;
     }
+    return this.scan(part, schema);
+  }
+
+  /** A part with every column of `schema`, as a scan of its file (columns it predates typed nulls). */
+  async scan(part: PartEntry, schema: TableSchema): Promise<pl.LazyDataFrame> {
     const scan = pl.scanParquet(path.join(this.dir, part.file));
     // A file never changes once written: its footer is read once, not by every lookup.
     let have = this.fileColumns.get(part.file);
