@@ -1,9 +1,7 @@
 /** How many IDs of a table have a visible row: base rows, plus overlay IDs that are new, minus those hidden. */
 
 import type { StoreLookup } from './lookup.js';
-import type { PartEntry } from './manifest.js';
 import type { OverlayLayer } from './overlay.js';
-import type { PartIndex } from './part-io.js';
 import type { TableParts } from './table-parts.js';
 import type { TableVersion } from './table-version.js';
 
@@ -21,19 +19,18 @@ export async function countLiveRows(
   const res = await lookup(list);
   // Overlay IDs found: those not in the base are extra rows; those hidden by a tombstone are fewer.
   const visible = new Set(res.records().map((r) => r['id'] as string));
-  // Each part's index is fetched once, then every ID is a Map read.
-  const indexes = new Map<PartEntry, PartIndex>();
+  // Which of them the base holds: one probe per part, through its index when held, else through
+  // its ID column; no part is read into memory for a count.
+  const inBase = new Set<string>();
+  const groups = version.m.parts.length === 1 ? new Map([[undefined, list]]) : version.slots.group(list);
+  for (const [slot, slotIds] of groups) {
+    const part = version.m.parts.length === 1 ? version.m.parts[0] : slot && version.bySlot.get(slot);
+    if (part) for (const id of await parts.present(part, slotIds)) inBase.add(id);
+  }
   for (const id of list) {
-    const slot = version.slots.slotOf(id);
-    const part = slot === undefined ? undefined : version.bySlot.get(slot);
-    let index = part ? indexes.get(part) : undefined;
-    if (part && !index) {
-      index = await parts.index(part);
-      indexes.set(part, index);
-    }
-    const inBase = index?.rows.has(id) ?? false;
-    if (visible.has(id) && !inBase) n++;
-    if (!visible.has(id) && inBase) n--;
+    const base = inBase.has(id);
+    if (visible.has(id) && !base) n++;
+    if (!visible.has(id) && base) n--;
   }
   return n;
 }

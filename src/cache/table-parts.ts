@@ -2,7 +2,7 @@
 import path from 'node:path';
 import pl from 'nodejs-polars';
 import { dtypeOf } from './column-types.js';
-import { alignToSchema, partColumns, type TableSchema, TS_PREFIX } from './frames.js';
+import { alignToSchema, idFrame, partColumns, type TableSchema, TS_PREFIX } from './frames.js';
 import type { PartEntry } from './manifest.js';
 import { weigh } from './native-weight.js';
 import { type PartIndex, type PartMemory, readPartFile } from './part-io.js';
@@ -92,6 +92,16 @@ export class TableParts {
       this.fileColumns.set(part.file, have);
     }
     return scan.select(...this.projection(have, schema));
+  }
+
+  /** Which of `ids` the part holds: through its index when built, else through its ID column. */
+  async present(part: PartEntry, ids: readonly string[]): Promise<string[]> {
+    const index = this.memory.cachedIndex(part.file);
+    if (index) return ids.filter((id) => index.rows.has(id));
+    const held = this.memory.get(part.file);
+    const have: pl.DataFrame = held ? held.select('id') : await this.ids(part);
+    const found = await have.lazy().join(idFrame(ids).lazy(), { on: 'id', how: 'semi' }).collect();
+    return found.getColumn('id').toArray() as string[];
   }
 
   /** The ID column of a part not held, read once from its file and kept. */

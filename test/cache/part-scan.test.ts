@@ -94,6 +94,11 @@ describe('parts over the memory budget', () => {
     expect(scans.mock.calls.length).toBeLessThan(m.parts.length);
     scans.mockRestore();
     expect(held).not.toHaveBeenCalled();
+    // Counting rows with pending ones (new IDs, and IDs the base holds) reads no part into memory.
+    const extra = Array.from({ length: 3_000 }, (_, i) => `extra-${i}`);
+    await write([...extra, ...ids.slice(0, 3_000)], 'pending');
+    expect((await store.stats()).rows).toBe(23_000);
+    expect(held).not.toHaveBeenCalled();
     // A small lookup reads its part into memory (for its index); the compaction that replaces
     // that part holds the new one; the others stay on disk.
     await store.lookup(['id-77'], ['title']);
