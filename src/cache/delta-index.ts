@@ -2,7 +2,8 @@
  * The committed deltas a process knows. Their rows stay in the delta files' polars frames, in
  * native memory; the JS heap holds only ID → (file, row), so a lookup still costs a Map read per
  * ID however many deltas are pending. A file's columns become JS values only when a lookup first
- * reaches one of its rows (a cold fill reaches none). Held as JS rows, up to twice
+ * reaches one of its rows, and a row an overlay row only when a lookup reaches it (a cold fill
+ * reaches none). Held as JS rows, up to twice
  * `compactDeltaRows` of them, the deltas were most of a fill's live heap (~600 bytes a row),
  * and V8 let its heap grow to a few times that between collections.
  *
@@ -29,6 +30,8 @@ export interface DeltaFile {
   schema: TableSchema;
   /** Its columns as JS values, once a lookup reached one of its rows. */
   decoded?: DecodedDelta;
+  /** Its rows lookups reached, as overlay rows (built once: a large lookup reaches thousands). */
+  rows?: Array<OverlayRow | undefined>;
 }
 
 /** Reads a committed delta file for the index. */
@@ -83,7 +86,9 @@ export class DeltaLayer implements OverlayLayer {
     if (this.prev[k] === -1) return this.row(k);
     const chain: number[] = [];
     for (; k !== -1; k = this.prev[k]!) chain.push(k);
-    const merged = this.row(chain[chain.length - 1]!);
+    // A copy: the rows of each file are kept, and mergeRow writes into its first argument.
+    const oldest = this.row(chain[chain.length - 1]!);
+    const merged: OverlayRow = { ...oldest, values: { ...oldest.values } };
     for (let i = chain.length - 2; i >= 0; i--) mergeRow(merged, this.row(chain[i]!));
     return merged;
   }
@@ -103,10 +108,18 @@ export class DeltaLayer implements OverlayLayer {
     return frame;
   }
 
+  /** Row `k` as an overlay row, shared by every lookup that reaches it: never change it. */
   private row(k: number): OverlayRow {
     const f = this.files[this.fileOf[k]!]!;
-    f.decoded ??= decodeDelta(f.df, f.schema);
-    return deltaRow(f.decoded, this.rowOf[k]!);
+    const i = this.rowOf[k]!;
+    f.rows ??= new Array<OverlayRow | undefined>(f.ids.length);
+    let row = f.rows[i];
+    if (!row) {
+      f.decoded ??= decodeDelta(f.df, f.schema);
+      row = deltaRow(f.decoded, i);
+      f.rows[i] = row;
+    }
+    return row;
   }
 
   private reserve(n: number): void {

@@ -69,6 +69,30 @@ describe('the delta index after a compaction', () => {
   });
 });
 
+describe('the delta index’s rows', () => {
+  it('are built once per file row, and merging an ID held by several files changes none of them', async () => {
+    const dir = await tempDir();
+    const d1 = await delta(dir, 'd1.parquet', 10, { '1': ['A', 1], '2': ['B', 2] });
+    const d2 = await delta(dir, 'd2.parquet', 20, { '2': ['B2', null] });
+    const index = new DeltaIndex();
+    await index.follow(dir, manifest([d1, d2]));
+    expect(index.rows.get('1')).toBe(index.rows.get('1'));
+    expect(index.rows.get('2')).toEqual({
+      values: { title: 'B2', year: 2 },
+      at: { title: 20, year: 10 },
+      ok: 20,
+    });
+    expect(index.rows.get('2')).toEqual(index.rows.get('2'));
+    // d2 gone (only for this test: compactions fold the oldest): d1's own row for ID 2 is intact.
+    await index.follow(dir, manifest([d1]));
+    expect(index.rows.get('2')).toEqual({
+      values: { title: 'B', year: 2 },
+      at: { title: 10, year: 10 },
+      ok: 10,
+    });
+  });
+});
+
 describe('the delta index while it follows a compaction', () => {
   it('keeps a delta this process commits while the new index is built aside', async () => {
     const dir = await tempDir();
