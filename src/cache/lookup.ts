@@ -313,6 +313,13 @@ async function baseLarge(
     const q = part && (await v.query(part, ids.frame));
     if (q) parts.push(q);
   }
+  if (parts.length === 0 && !overlaid) {
+    // No part holds any of the IDs (a cold fill's window): every ID is absent, and the answer is
+    // an empty frame of the requested columns, without building the query below.
+    absent(v, ids.list, new Set(), columns, policy, found);
+    const types = Object.fromEntries(columns.map((c) => [c, typeOf(v.schema, c) ?? 'string']));
+    return { plain: emptyPart(types).select('id', ...columns) };
+  }
   const subSchema = Object.fromEntries(known.map((c) => [c, m.schema[c]!]));
   const rows =
     parts.length === 0
