@@ -9,6 +9,7 @@
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import pl from 'nodejs-polars';
 import { type DeltaColumns, deltaColumns, deltaFrameOf } from './delta-io.js';
 import type { EncodeReply, EncodeRequest } from './delta-worker.js';
 import type { TableSchema } from './frames.js';
@@ -90,23 +91,40 @@ export function encodeDeltaOffThread(
   rows: ReadonlyMap<string, OverlayRow>,
   schema: TableSchema,
 ): Promise<Buffer> {
-  const columns = deltaColumns(rows, schema);
+  return encodeOffThread(deltaColumns(rows, schema), 'parquet');
+}
+
+/**
+ * A fetched batch, laid out as a delta's columns, as a polars frame built in the worker: the
+ * frame crosses back as Arrow IPC, read without decoding (under a millisecond for 10,000 rows).
+ * `bytes` is the size of its Arrow buffers, what it holds in memory.
+ */
+export async function deltaFrameOffThread(columns: DeltaColumns): Promise<{ df: pl.DataFrame; bytes: number }> {
+  const data = await encodeOffThread(columns, 'ipc');
+  return { df: pl.readIPC(data), bytes: data.length };
+}
+
+function encodeOffThread(columns: DeltaColumns, format: EncodeRequest['format']): Promise<Buffer> {
   worker ??= startWorker();
   const w = worker;
-  if (!w) return Promise.resolve(encodeInThread(columns));
+  if (!w) return Promise.resolve(encodeInThread(columns, format));
   const id = nextId++;
-  const request: EncodeRequest = { id, columns };
+  const request: EncodeRequest = { id, columns, format };
+  // Kept for a retry in this thread only until the worker has answered once: once posted (a
+  // copy), a batch's values must not live on here while the worker builds its frame.
+  const retry = answered ? undefined : columns;
   return new Promise<Buffer>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref();
     w.postMessage(request);
   }).catch((e: unknown) => {
     // The worker could not start here: encode in this thread, now and from now on.
-    if (unavailable) return encodeInThread(columns);
+    if (unavailable && retry) return encodeInThread(retry, format);
     throw e;
   });
 }
 
-function encodeInThread(columns: DeltaColumns): Buffer {
-  return encodeParquet(deltaFrameOf(columns));
+function encodeInThread(columns: DeltaColumns, format: EncodeRequest['format']): Buffer {
+  const df = deltaFrameOf(columns);
+  return format === 'ipc' ? df.writeIPC() : encodeParquet(df);
 }

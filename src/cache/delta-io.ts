@@ -68,6 +68,43 @@ export function deltaColumns(rows: ReadonlyMap<string, OverlayRow>, schema: Tabl
   return out;
 }
 
+/**
+ * A fetched batch laid out as a delta's columns, straight from its checked column values (no
+ * overlay row per ID): its `found` first IDs stamped `at` for every column, the rest (IDs not
+ * found) with a not-found stamp.
+ */
+export function batchColumns(
+  ids: string[],
+  found: number,
+  columns: ReadonlyArray<{ name: string; type: LogicalType; values: readonly unknown[] }>,
+  at: number,
+): DeltaColumns {
+  const n = ids.length;
+  const stamps = new Float64Array(n).fill(Number.NaN).fill(at, 0, found);
+  const out: DeltaColumns = {
+    ids,
+    columns: columns.map(({ name, type, values }) => {
+      let laid: unknown[] | Float64Array;
+      if (NUMERIC.has(type)) {
+        const numbers = new Float64Array(n).fill(Number.NaN);
+        for (let i = 0; i < found; i++) {
+          const v = values[i];
+          if (v !== null && v !== undefined) numbers[i] = v as number;
+        }
+        laid = numbers;
+      } else {
+        laid = values.slice(0, found);
+        for (let i = found; i < n; i++) laid.push(null);
+      }
+      return { name, type, values: laid, stamps };
+    }),
+    ok: new Float64Array(n).fill(Number.NaN).fill(at, 0, found),
+    nf: new Float64Array(n).fill(Number.NaN).fill(at, found),
+    del: new Float64Array(n).fill(Number.NaN),
+  };
+  return out;
+}
+
 export function deltaFrameOf(d: DeltaColumns): pl.DataFrame {
   const series: pl.Series[] = [pl.Series('id', d.ids, pl.String)];
   const nanIsNull: pl.Expr[] = [];

@@ -10,6 +10,8 @@ import { encodeParquet } from './part-io.js';
 export interface EncodeRequest {
   id: number;
   columns: DeltaColumns;
+  /** Parquet (a delta file's bytes) or Arrow IPC (a frame for the write buffer, read back at once). */
+  format: 'parquet' | 'ipc';
 }
 
 export type EncodeReply = { id: number; data: Uint8Array } | { id: number; error: string };
@@ -19,7 +21,8 @@ if (port) {
   port.on('message', (m: EncodeRequest) => {
     let reply: EncodeReply;
     try {
-      reply = { id: m.id, data: encodeParquet(deltaFrameOf(m.columns)) };
+      const df = deltaFrameOf(m.columns);
+      reply = { id: m.id, data: m.format === 'ipc' ? df.writeIPC() : encodeParquet(df) };
     } catch (e) {
       reply = { id: m.id, error: e instanceof Error ? e.message : String(e) };
     }

@@ -105,7 +105,7 @@ export class TableStore {
 
   private view(): TableView {
     const v = this.version;
-    const all: Array<OverlayLayer | undefined> = [v.deltas.rows, this.buffer.flushing, this.buffer.rows];
+    const all: Array<OverlayLayer | undefined> = [v.deltas.rows, ...this.buffer.layers()];
     const layers = all.filter((o): o is OverlayLayer => o !== undefined && o.size > 0);
     const m = v.m;
     return {
@@ -235,7 +235,7 @@ export class TableStore {
       return countLiveRows(
         this.version,
         this.parts,
-        [this.version.deltas.rows, this.buffer.flushing, this.buffer.rows],
+        [this.version.deltas.rows, ...this.buffer.layers()],
         (ids) => this.lookup(ids, []),
       );
     });
@@ -255,7 +255,7 @@ export class TableStore {
 
   /** What waits in the write buffer (and the flush under way). */
   buffered(): { rows: number; bytes: number } {
-    return { rows: this.buffer.rows.size + (this.buffer.flushing?.size ?? 0), bytes: this.buffer.bytes };
+    return { rows: this.buffer.size, bytes: this.buffer.bytes };
   }
 
   async stats(): Promise<{ rows: number; parts: number; deltas: number; bytes: number }> {

@@ -3,13 +3,17 @@
  * lookups at once); a background flusher writes the buffer as one delta file and commits it.
  */
 import { mkdir } from 'node:fs/promises';
+import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
 import { type ColumnSpec, coerceColumn } from './column-types.js';
-import { encodeDeltaOffThread } from './delta-encoder.js';
-import type { DeltaFile } from './delta-index.js';
+import { deltaFrameOffThread, encodeDeltaOffThread } from './delta-encoder.js';
+import type { DeltaFile, DeltaLayer } from './delta-index.js';
+import { batchColumns } from './delta-io.js';
+import type { TableSchema } from './frames.js';
 import { weigh } from './native-weight.js';
-import type { OverlayRow } from './overlay.js';
+import type { Overlay, OverlayRow } from './overlay.js';
 import { newPartName, readPartFile, writePartFile } from './part-io.js';
+import { sinkNewFile } from './part-writer.js';
 import { applySchema, type PendingSchema, SchemaConflict } from './schema-evolution.js';
 import type { TableVersion } from './table-version.js';
 import type { WriteBuffer } from './write-buffer.js';
@@ -40,6 +44,8 @@ export class TableWriter {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushChain: Promise<void> = Promise.resolve();
   private flushFailures = 0;
+  /** Frames added to the buffer so far (their names in it). */
+  private frames = 0;
   /** Callers of `flushed()`, waiting for the flush that takes the buffer's rows. */
   private flushWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
 
@@ -70,16 +76,26 @@ export class TableWriter {
     // Everything was checked before anything is added: a refused batch leaves no row behind.
     pending.note(m, batch, types);
     const at = batch.fetchedAt;
-    // Every row of the batch has the same stamps: they share one object (mergeRow copies it
-    // before changing it). Held once per row, it was a third of the delta index's heap.
-    const stamps: Record<string, number> = {};
-    for (const c of batch.columns) stamps[c] = at;
-    for (let i = 0; i < n; i++) {
-      const row: OverlayRow = { values: {}, at: stamps, ok: at };
-      for (let j = 0; j < batch.columns.length; j++) row.values[batch.columns[j]!] = values[j]![i];
-      buffer.rows.add(ids[i]!, row);
+    if (n >= FRAME_ROWS) {
+      // A bulk batch goes to the buffer as a frame, built in the encoder's worker: its values
+      // leave the JS heap now rather than at its flush (they were most of a fill's garbage
+      // collection). It is visible once the frame is back, before this resolves.
+      const all = batch.notFound.length === 0 ? ids : [...ids, ...batch.notFound];
+      const laid = batch.columns.map((name, j) => ({ name, type: types[name]!, values: values[j]! }));
+      const { df, bytes } = await deltaFrameOffThread(batchColumns(all, n, laid, at));
+      buffer.addFrame({ name: `buffer-${++this.frames}`, df, ids: all, schema: { ...m.schema, ...types } }, bytes);
+    } else {
+      // Every row of the batch has the same stamps: they share one object (mergeRow copies it
+      // before changing it).
+      const stamps: Record<string, number> = {};
+      for (const c of batch.columns) stamps[c] = at;
+      for (let i = 0; i < n; i++) {
+        const row: OverlayRow = { values: {}, at: stamps, ok: at };
+        for (let j = 0; j < batch.columns.length; j++) row.values[batch.columns[j]!] = values[j]![i];
+        buffer.rows.add(ids[i]!, row);
+      }
+      for (const id of batch.notFound) buffer.rows.add(id, { values: {}, at: {}, nf: at });
     }
-    for (const id of batch.notFound) buffer.rows.add(id, { values: {}, at: {}, nf: at });
     this.scheduleFlush();
     if (buffer.full) {
       void this.flush().catch(() => undefined);
@@ -89,7 +105,7 @@ export class TableWriter {
 
   private scheduleFlush(): void {
     const { buffer, limits } = this.opts;
-    if (buffer.rows.size >= limits.flushRows || buffer.rows.bytes >= buffer.budgetBytes / 2) {
+    if (buffer.waiting >= limits.flushRows || buffer.waitingBytes >= buffer.budgetBytes / 2) {
       void this.flush().catch(() => undefined);
       return;
     }
@@ -115,7 +131,7 @@ export class TableWriter {
    */
   flushed(): Promise<void> {
     // Nothing waits in the buffer: the flush under way, if any, holds what was written.
-    if (this.opts.buffer.rows.size === 0) return this.flushChain;
+    if (this.opts.buffer.waiting === 0) return this.flushChain;
     // The flusher gave up retrying by itself: start one, or this would wait for the next write.
     if (this.flushFailures >= 5) return this.flush();
     return new Promise((resolve, reject) => this.flushWaiters.push({ resolve, reject }));
@@ -135,31 +151,24 @@ export class TableWriter {
   private async flushOnce(): Promise<void> {
     const { dir, table, version, pending, buffer } = this.opts;
     this.stop();
-    const rows = buffer.take();
-    if (!rows) return;
+    const taken = buffer.take();
+    if (!taken) return;
     const waiting = this.flushWaiters.splice(0);
     const change = pending.snapshot();
     let failed = false;
     try {
-      const encoded = { ...version.m.schema, ...change.types };
-      const data = await encodeDeltaOffThread(rows.rows, encoded);
-      const file = newPartName('delta');
+      const schema = { ...version.m.schema, ...change.types };
       await mkdir(dir, { recursive: true });
-      await writePartFile(dir, file, data);
-      // The index keeps the delta's rows in its frame, not as the buffer's JS rows (row i of
-      // the file is the buffer's i-th ID: the encoder lays them out in that order).
-      const own: DeltaFile = {
-        name: file,
-        df: weigh(await readPartFile(dir, file)),
-        ids: [...rows.ids()],
-        schema: encoded,
-      };
+      // Up to two delta files in one version: the bulk batches' frames, then the overlay rows.
+      const files: Array<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> = [];
+      if (taken.frames.size > 0) files.push(await this.writeFrames(taken.frames, taken.frameBytes, schema));
+      if (taken.rows.size > 0) files.push(await this.writeRows(taken.rows, schema));
       const committed = await version.commit(({ untyped: _, ...latest }) => ({
         ...latest,
         ...applySchema(table, latest, change),
-        deltas: [...latest.deltas, { file, rows: rows.size, bytes: data.length }],
+        deltas: [...latest.deltas, ...files.map((f) => f.entry)],
       }));
-      version.deltas.addOwn(own);
+      for (const f of files) version.deltas.addOwn(f.own);
       if (committed) await version.adoptCommitted(committed);
       this.flushFailures = 0;
       for (const w of waiting) w.resolve();
@@ -171,7 +180,7 @@ export class TableWriter {
         pending.reset();
         throw e;
       }
-      buffer.restore(rows);
+      buffer.restore(taken);
       this.flushFailures++;
       if (this.flushFailures < 5) this.scheduleFlush();
       throw e;
@@ -180,4 +189,45 @@ export class TableWriter {
     }
     this.opts.afterFlush();
   }
+
+  /**
+   * The buffer's frames as one delta file, encoded in polars' thread pool; the index keeps the
+   * frame itself (rows of several batches in one file, each ID as often as it was fetched).
+   */
+  private async writeFrames(
+    frames: DeltaLayer,
+    bytes: number,
+    schema: TableSchema,
+  ): Promise<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> {
+    const dfs = frames.files.map((f) => f.df);
+    const df = dfs.length === 1 ? dfs[0]! : weigh(pl.concat(dfs, { how: 'diagonal', rechunk: false }), bytes);
+    const ids: string[] = [];
+    for (const f of frames.files) for (const id of f.ids) ids.push(id);
+    const file = newPartName('delta');
+    const size = await sinkNewFile(this.opts.dir, file, df.lazy());
+    return { entry: { file, rows: df.height, bytes: size }, own: { name: file, df, ids, schema } };
+  }
+
+  /** The buffer's overlay rows as one delta file, encoded in the worker and read back off the loop. */
+  private async writeRows(
+    rows: Overlay,
+    schema: TableSchema,
+  ): Promise<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> {
+    const { dir } = this.opts;
+    const data = await encodeDeltaOffThread(rows.rows, schema);
+    const file = newPartName('delta');
+    await writePartFile(dir, file, data);
+    // The index keeps the delta's rows in its frame, not as the buffer's JS rows (row i of
+    // the file is the buffer's i-th ID: the encoder lays them out in that order).
+    const own: DeltaFile = {
+      name: file,
+      df: weigh(await readPartFile(dir, file)),
+      ids: [...rows.ids()],
+      schema,
+    };
+    return { entry: { file, rows: rows.size, bytes: data.length }, own };
+  }
 }
+
+/** A batch of at least this many rows goes to the write buffer as a frame. */
+const FRAME_ROWS = 1_000;

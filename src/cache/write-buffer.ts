@@ -1,19 +1,72 @@
 /**
  * The write buffer of one table: rows fetched and not yet flushed, and the rows of the flush
- * under way. Lookups of the process read both. Its size is bounded: a writer over the budget
- * waits (backpressure) until a flush has made room, so a long fetch cannot grow memory.
+ * under way. Lookups of the process read both. Small writes (a miss, tombstones, not-found
+ * answers) are overlay rows; a bulk batch is a polars frame (`frames`), built off the event loop,
+ * so a fill's rows do not live in the JS heap until their flush. Its size is bounded: a writer
+ * over the budget waits (backpressure) until a flush has made room, so a long fetch cannot grow
+ * memory.
  */
-import { Overlay } from './overlay.js';
+import { type DeltaFile, DeltaLayer } from './delta-index.js';
+import { Overlay, type OverlayLayer } from './overlay.js';
+
+/** One generation of the buffer: what one flush takes. */
+export interface Buffered {
+  rows: Overlay;
+  frames: DeltaLayer;
+  /** Estimated in-memory bytes of `frames`. */
+  frameBytes: number;
+}
+
+const fresh = (): Buffered => ({ rows: new Overlay(), frames: new DeltaLayer(), frameBytes: 0 });
+
+const sizeOf = (b: Buffered | undefined): number => (b ? b.rows.size + b.frames.size : 0);
+const bytesOf = (b: Buffered | undefined): number => (b ? b.rows.bytes + b.frameBytes : 0);
 
 export class WriteBuffer {
-  rows = new Overlay();
-  flushing: Overlay | undefined;
+  private current = fresh();
+  flushing: Buffered | undefined;
   private waiters: Array<() => void> = [];
 
   constructor(readonly budgetBytes: number) {}
 
+  /** The overlay rows written since the last flush began. */
+  get rows(): Overlay {
+    return this.current.rows;
+  }
+
+  /** A bulk batch, as a frame (see `TableWriter.write`). */
+  addFrame(file: DeltaFile, bytes: number): void {
+    this.current.frames.add(file);
+    this.current.frameBytes += bytes;
+  }
+
+  /** The layers lookups read, oldest first (the flush under way, then what waits). */
+  layers(): OverlayLayer[] {
+    const out: OverlayLayer[] = [];
+    for (const b of [this.flushing, this.current]) {
+      if (!b) continue;
+      if (b.frames.size > 0) out.push(b.frames);
+      if (b.rows.size > 0) out.push(b.rows);
+    }
+    return out;
+  }
+
+  /** IDs waiting for a flush (not counting the flush under way). */
+  get waiting(): number {
+    return sizeOf(this.current);
+  }
+
+  /** IDs waiting, and in the flush under way. */
+  get size(): number {
+    return sizeOf(this.current) + sizeOf(this.flushing);
+  }
+
+  get waitingBytes(): number {
+    return bytesOf(this.current);
+  }
+
   get bytes(): number {
-    return this.rows.bytes + (this.flushing?.bytes ?? 0);
+    return bytesOf(this.current) + bytesOf(this.flushing);
   }
 
   get full(): boolean {
@@ -21,16 +74,18 @@ export class WriteBuffer {
   }
 
   /** Takes the rows for a flush; new writes go to a fresh buffer meanwhile. */
-  take(): Overlay | undefined {
-    if (this.rows.size === 0) return undefined;
-    this.flushing = this.rows;
-    this.rows = new Overlay();
+  take(): Buffered | undefined {
+    if (sizeOf(this.current) === 0) return undefined;
+    this.flushing = this.current;
+    this.current = fresh();
     return this.flushing;
   }
 
   /** A flush that failed: its rows come back (newer rows written meanwhile win by their stamps). */
-  restore(rows: Overlay): void {
-    for (const [id, r] of rows.rows) this.rows.add(id, r);
+  restore(b: Buffered): void {
+    for (const [id, r] of b.rows.rows) this.current.rows.add(id, r);
+    for (const f of b.frames.files) this.current.frames.add(f);
+    this.current.frameBytes += b.frameBytes;
   }
 
   /** The flush under way ended; writers waiting for room go on if there is room (or on failure). */
@@ -47,6 +102,6 @@ export class WriteBuffer {
   }
 
   clear(): void {
-    this.rows = new Overlay();
+    this.current = fresh();
   }
 }
