@@ -99,7 +99,9 @@ export function encodeDeltaOffThread(
  * frame crosses back as Arrow IPC, read without decoding (under a millisecond for 10,000 rows).
  * `bytes` is the size of its Arrow buffers, what it holds in memory.
  */
-export async function deltaFrameOffThread(columns: DeltaColumns): Promise<{ df: pl.DataFrame; bytes: number }> {
+export async function deltaFrameOffThread(
+  columns: DeltaColumns,
+): Promise<{ df: pl.DataFrame; bytes: number }> {
   const data = await encodeOffThread(columns, 'ipc');
   return { df: pl.readIPC(data), bytes: data.length };
 }

@@ -137,6 +137,8 @@ export class TableStore {
 
   lookup(ids: readonly string[], columns: readonly string[], now = Date.now()): Promise<StoreLookup> {
     return this.retrying(async () => {
+      // Bulk batches written before this lookup are visible to it (their frames are being built).
+      await this.buffer.ready();
       await this.current();
       return lookupView(
         this.view(),
@@ -200,6 +202,7 @@ export class TableStore {
 
   /** Drops rows (all, or those IDs) without rewriting them: tombstones, or a truncate stamp. */
   async invalidate(ids?: readonly string[]): Promise<number> {
+    await this.buffer.ready();
     await this.current();
     if (ids) {
       const found = await this.lookup(ids, []);
@@ -231,6 +234,7 @@ export class TableStore {
 
   private liveRows(): Promise<number> {
     return this.retrying(async () => {
+      await this.buffer.ready();
       await this.current();
       return countLiveRows(
         this.version,

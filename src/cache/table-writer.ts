@@ -78,12 +78,27 @@ export class TableWriter {
     const at = batch.fetchedAt;
     if (n >= FRAME_ROWS) {
       // A bulk batch goes to the buffer as a frame, built in the encoder's worker: its values
-      // leave the JS heap now rather than at its flush (they were most of a fill's garbage
-      // collection). It is visible once the frame is back, before this resolves.
+      // leave the JS heap once posted there, rather than at its flush (they were most of a
+      // fill's garbage collection), and this resolves without waiting for the frame: lookups
+      // and flushes wait for it (WriteBuffer.ready).
       const all = batch.notFound.length === 0 ? ids : [...ids, ...batch.notFound];
       const laid = batch.columns.map((name, j) => ({ name, type: types[name]!, values: values[j]! }));
-      const { df, bytes } = await deltaFrameOffThread(batchColumns(all, n, laid, at));
-      buffer.addFrame({ name: `buffer-${++this.frames}`, df, ids: all, schema: { ...m.schema, ...types } }, bytes);
+      const schema = { ...m.schema, ...types };
+      const name = `buffer-${++this.frames}`;
+      const estimate = all.length * (64 + 24 * laid.length);
+      buffer.building(
+        deltaFrameOffThread(batchColumns(all, n, laid, at)).then(
+          ({ df, bytes }) => buffer.addFrame({ name, df, ids: all, schema }, bytes),
+          (e: unknown) =>
+            this.opts.onBackgroundError?.(
+              new Error(
+                `table "${this.opts.table}": a fetched batch of ${n} rows could not be buffered and will be fetched again (${e instanceof Error ? e.message : String(e)})`,
+              ),
+            ),
+        ),
+        all.length,
+        estimate,
+      );
     } else {
       // Every row of the batch has the same stamps: they share one object (mergeRow copies it
       // before changing it).
@@ -151,6 +166,7 @@ export class TableWriter {
   private async flushOnce(): Promise<void> {
     const { dir, table, version, pending, buffer } = this.opts;
     this.stop();
+    await buffer.ready();
     const taken = buffer.take();
     if (!taken) return;
     const waiting = this.flushWaiters.splice(0);

@@ -26,8 +26,34 @@ export class WriteBuffer {
   private current = fresh();
   flushing: Buffered | undefined;
   private waiters: Array<() => void> = [];
+  /** Frames being built for bulk batches written (see `building`), and their estimated bytes. */
+  private readonly pendingFrames = new Set<Promise<void>>();
+  private pendingBytes = 0;
+  private pendingRows = 0;
 
   constructor(readonly budgetBytes: number) {}
+
+  /**
+   * A bulk batch's frame under construction: lookups and flushes wait for it (`ready`), so a
+   * write is visible to every lookup that starts after it, as an overlay row is. Counted in the
+   * buffer's bytes meanwhile (estimated).
+   */
+  building(frame: Promise<void>, rows: number, bytes: number): void {
+    this.pendingBytes += bytes;
+    this.pendingRows += rows;
+    const p = frame.finally(() => {
+      this.pendingFrames.delete(p);
+      this.pendingBytes -= bytes;
+      this.pendingRows -= rows;
+    });
+    this.pendingFrames.add(p);
+  }
+
+  /** Resolves once the frames under construction now are in the buffer (at once if none). */
+  ready(): Promise<void> | undefined {
+    if (this.pendingFrames.size === 0) return undefined;
+    return Promise.all(this.pendingFrames).then(() => undefined);
+  }
 
   /** The overlay rows written since the last flush began. */
   get rows(): Overlay {
@@ -53,20 +79,20 @@ export class WriteBuffer {
 
   /** IDs waiting for a flush (not counting the flush under way). */
   get waiting(): number {
-    return sizeOf(this.current);
+    return sizeOf(this.current) + this.pendingRows;
   }
 
-  /** IDs waiting, and in the flush under way. */
+  /** IDs waiting (frames being built included), and in the flush under way. */
   get size(): number {
-    return sizeOf(this.current) + sizeOf(this.flushing);
+    return sizeOf(this.current) + this.pendingRows + sizeOf(this.flushing);
   }
 
   get waitingBytes(): number {
-    return bytesOf(this.current);
+    return bytesOf(this.current) + this.pendingBytes;
   }
 
   get bytes(): number {
-    return bytesOf(this.current) + bytesOf(this.flushing);
+    return bytesOf(this.current) + bytesOf(this.flushing) + this.pendingBytes;
   }
 
   get full(): boolean {
