@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
+import { type ColumnSpec, toOutputValue } from '../../src/cache/column-types.js';
 import { PartMemory } from '../../src/cache/part-io.js';
 import { type BatchWrite, TableStore } from '../../src/cache/table-store.js';
 import { DEFAULT_STORE, type StoreLimits } from '../../src/config/types.js';
@@ -20,7 +21,13 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 function openStore(
   dir: string,
-  opts: { limits?: Partial<StoreLimits>; ttlMs?: number; notFoundTtlMs?: number; small?: number } = {},
+  opts: {
+    limits?: Partial<StoreLimits>;
+    ttlMs?: number;
+    notFoundTtlMs?: number;
+    small?: number;
+    declared?: Record<string, ColumnSpec>;
+  } = {},
 ): TableStore {
   return new TableStore({
     dir: path.join(dir, 't'),
@@ -31,6 +38,7 @@ function openStore(
     ttlMs: opts.ttlMs,
     notFoundTtlMs: opts.notFoundTtlMs ?? 60_000,
     smallLookupMax: opts.small,
+    declared: opts.declared,
   });
 }
 
@@ -83,6 +91,89 @@ describe.each([
     await a.flush();
     expect((await manifest(dir)).deltas).toHaveLength(1);
     expect((await b.lookup(['1'], ['v'])).records()).toEqual([{ id: '1', v: 'one' }]);
+  });
+
+  it('bulk batches (frames in the buffer) read as overlay rows do: own writes, newest stamp, not-found, types, flush', async () => {
+    const dir = await tempDir();
+    const declared = {
+      n: { type: 'int' as const, idLike: false },
+      big: { type: 'bigint' as const, idLike: false },
+      doc: { type: 'json' as const, idLike: false },
+      day: { type: 'date' as const, idLike: false },
+    };
+    const open = () => openStore(dir, { small, declared });
+    const a = open();
+    const rows = (from: number, count: number, tag: string) =>
+      Array.from({ length: count }, (_, i) => ({
+        id: String(from + i),
+        v: i % 10 === 0 ? null : `${tag}${from + i}`,
+        n: from + i,
+        big: '9007199254740993',
+        doc: `{"k":${from + i}}`,
+        day: '2026-11-25',
+        ok: i % 2 === 0,
+      }));
+    const all = ['v', 'n', 'big', 'doc', 'day', 'ok'];
+    // 3,000 rows and two IDs not found: a frame; then one row of it refetched later, alone.
+    await a.write(batch(rows(0, 3_000, 'a'), all, 1_000, ['gone-1', 'gone-2']));
+    await a.write(batch([{ id: '7', v: 'newer' }], ['v'], 2_000));
+    // An older bulk answer for some of the same IDs does not win.
+    await a.write(batch(rows(0, 1_500, 'old'), all, 500));
+    expect(await files(dir)).toEqual([]);
+    const check = async (s: TableStore) => {
+      const res = await s.lookup(['7', '10', '11', '2999', 'gone-1', 'nope'], all, 3_000);
+      // As the engine answers: a Date column's cell as its day (the store may hold a Date or a number).
+      const records = res.records().map((r) => ({ ...r, day: toOutputValue('date', r['day']) }));
+      expect(byId(records)).toEqual({
+        '7': {
+          id: '7',
+          v: 'newer',
+          n: 7,
+          big: '9007199254740993',
+          doc: '{"k":7}',
+          day: '2026-11-25',
+          ok: false,
+        },
+        '10': {
+          id: '10',
+          v: null,
+          n: 10,
+          big: '9007199254740993',
+          doc: '{"k":10}',
+          day: '2026-11-25',
+          ok: true,
+        },
+        '11': {
+          id: '11',
+          v: 'a11',
+          n: 11,
+          big: '9007199254740993',
+          doc: '{"k":11}',
+          day: '2026-11-25',
+          ok: false,
+        },
+        '2999': {
+          id: '2999',
+          v: 'a2999',
+          n: 2999,
+          big: '9007199254740993',
+          doc: '{"k":2999}',
+          day: '2026-11-25',
+          ok: false,
+        },
+      });
+      expect(res.notFound).toEqual(['gone-1']);
+      expect([...res.missing.keys()]).toEqual(['nope']);
+      expect((await s.stats()).rows).toBe(3_000);
+    };
+    await check(a);
+    await a.flush();
+    // One version, two delta files: the frames, and the overlay row.
+    expect((await manifest(dir)).deltas).toHaveLength(2);
+    await check(a);
+    await check(open());
+    await a.compact(3_000);
+    await check(open());
   });
 
   it('a second process sees the deltas another process flushed', async () => {
