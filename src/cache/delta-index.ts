@@ -53,11 +53,15 @@ export class DeltaLayer implements OverlayLayer {
   private rowOf: Int32Array = new Int32Array(0);
   private prev: Int32Array = new Int32Array(0);
   private entries = 0;
+  /** Files whose IDs are in `newest` (the first ones): the map is built when first read. */
+  private indexed = 0;
+  private rowCount = 0;
   /** The files' IDs as one frame, and how many files it covers. */
   private ids_: { frame: pl.DataFrame; files: number } | undefined;
 
+  /** Rows it holds (an ID in several files counts once per file). */
   get size(): number {
-    return this.newest.size;
+    return this.rowCount;
   }
 
   has(file: string): boolean {
@@ -67,20 +71,34 @@ export class DeltaLayer implements OverlayLayer {
   add(f: DeltaFile): void {
     if (this.names.has(f.name)) return;
     this.names.add(f.name);
-    const fileNo = this.files.push(f) - 1;
-    this.reserve(this.entries + f.ids.length);
-    for (let row = 0; row < f.ids.length; row++) {
-      const id = f.ids[row]!;
-      const k = this.entries++;
-      this.fileOf[k] = fileNo;
-      this.rowOf[k] = row;
-      this.prev[k] = this.newest.get(id) ?? -1;
-      this.newest.set(id, k);
+    this.files.push(f);
+    this.rowCount += f.ids.length;
+  }
+
+  /**
+   * Puts the IDs of the files added since into the map, on the first read that needs it: large
+   * lookups find their overlaid IDs through `idFrame` first, so a cold fill, whose lookups find
+   * none, never builds it (a Map insertion per fetched ID, twice: in the buffer, then here).
+   */
+  private index(): void {
+    for (; this.indexed < this.files.length; this.indexed++) {
+      const fileNo = this.indexed;
+      const { ids } = this.files[fileNo]!;
+      this.reserve(this.entries + ids.length);
+      for (let row = 0; row < ids.length; row++) {
+        const id = ids[row]!;
+        const k = this.entries++;
+        this.fileOf[k] = fileNo;
+        this.rowOf[k] = row;
+        this.prev[k] = this.newest.get(id) ?? -1;
+        this.newest.set(id, k);
+      }
     }
   }
 
   /** The ID's row merged over the files that hold it (newest stamp per column wins). */
   get(id: string): OverlayRow | undefined {
+    if (this.indexed < this.files.length) this.index();
     let k = this.newest.get(id);
     if (k === undefined) return undefined;
     if (this.prev[k] === -1) return this.row(k);
@@ -94,6 +112,7 @@ export class DeltaLayer implements OverlayLayer {
   }
 
   ids(): IterableIterator<string> {
+    this.index();
     return this.newest.keys();
   }
 

@@ -69,7 +69,7 @@ export const MAX_CHUNKS = 16;
  * the delta index (rows kept in the delta files' frames).
  */
 export interface OverlayLayer {
-  /** IDs it holds rows of. */
+  /** Rows it holds: 0 when it holds none (an ID may count once per delta file holding it). */
   readonly size: number;
   /** The ID's row: every column the layer has for it, with its stamps. */
   get(id: string): OverlayRow | undefined;
