@@ -21,6 +21,9 @@ interface Pending {
   reject: (e: Error) => void;
 }
 
+/** The worker answered that it could not encode the data (not that it failed to run). */
+class EncodeError extends Error {}
+
 let worker: Worker | undefined;
 /** Set once a worker failed before it ever answered: this runtime cannot start one. */
 let unavailable = false;
@@ -60,7 +63,7 @@ function startWorker(): Worker | undefined {
     if (!p) return;
     pending.delete(m.id);
     if (pending.size === 0) w.unref();
-    if ('error' in m) p.reject(new Error(`encoding a delta file failed: ${m.error}`));
+    if ('error' in m) p.reject(new EncodeError(`encoding a delta file failed: ${m.error}`));
     else p.resolve(Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength));
   });
   const fail = (e: Error): void => {
@@ -112,16 +115,15 @@ function encodeOffThread(columns: DeltaColumns, format: EncodeRequest['format'])
   if (!w) return Promise.resolve(encodeInThread(columns, format));
   const id = nextId++;
   const request: EncodeRequest = { id, columns, format };
-  // Kept for a retry in this thread only until the worker has answered once: once posted (a
-  // copy), a batch's values must not live on here while the worker builds its frame.
-  const retry = answered ? undefined : columns;
   return new Promise<Buffer>((resolve, reject) => {
     pending.set(id, { resolve, reject });
     w.ref();
     w.postMessage(request);
   }).catch((e: unknown) => {
-    // The worker could not start here: encode in this thread, now and from now on.
-    if (unavailable && retry) return encodeInThread(retry, format);
+    // The worker could not start here (encode in this thread, now and from now on), or it died
+    // under this request (this one is encoded here; the next call starts a new worker). An
+    // encoding error of the data itself fails here too.
+    if (unavailable || !(e instanceof EncodeError)) return encodeInThread(columns, format);
     throw e;
   });
 }

@@ -7,8 +7,8 @@
  * `compactDeltaRows` of them, the deltas were most of a fill's live heap (~600 bytes a row),
  * and V8 let its heap grow to a few times that between collections.
  *
- * It follows the manifest: new deltas are read once (a delta this process wrote is read back
- * from its file, off the event loop, before its version is committed); when a compaction
+ * It follows the manifest: new deltas are read once (a delta this process wrote comes from its
+ * flush: the buffer's frames, or its file read back off the event loop); when a compaction
  * removed some, the index of the files left is rebuilt from memory, never from disk.
  */
 import pl from 'nodejs-polars';
@@ -185,7 +185,7 @@ export class DeltaIndex {
     this.rows = layer;
   }
 
-  /** A delta this process committed (read back from its file by the flush). */
+  /** A delta this process committed (its frame comes from the flush). */
   addOwn(f: DeltaFile): void {
     this.rows.add(f);
     for (const list of this.aside) list.push(f);

@@ -45,3 +45,8 @@ export function weigh(df: pl.DataFrame, bytes = frameBytes(df)): pl.DataFrame {
   if (bytes >= MIN_BYTES && !weights.has(df)) weights.set(df, new ArrayBuffer(bytes));
   return df;
 }
+
+/** The external memory `df` is declared with (0 if none): for tests and diagnostics. */
+export function weightOf(df: pl.DataFrame): number {
+  return weights.get(df)?.byteLength ?? 0;
+}

@@ -1,11 +1,12 @@
 /**
  * The write path of one table: a fetched batch is checked and put in the write buffer (visible to
- * lookups at once); a background flusher writes the buffer as one delta file and commits it.
+ * lookups at once); a background flusher writes the buffer as delta files (the bulk batches' frames
+ * in one, the other rows in another) and commits them as one version.
  */
 import { mkdir } from 'node:fs/promises';
 import pl from 'nodejs-polars';
 import type { StoreLimits } from '../config/types.js';
-import { type ColumnSpec, coerceColumn } from './column-types.js';
+import { type ColumnSpec, coerceColumn, dtypeOf } from './column-types.js';
 import { deltaFrameOffThread, encodeDeltaOffThread } from './delta-encoder.js';
 import type { DeltaFile, DeltaLayer } from './delta-index.js';
 import { batchColumns } from './delta-io.js';
@@ -92,7 +93,7 @@ export class TableWriter {
           (e: unknown) =>
             this.opts.onBackgroundError?.(
               new Error(
-                `table "${this.opts.table}": a fetched batch of ${n} rows could not be buffered and will be fetched again (${e instanceof Error ? e.message : String(e)})`,
+                `table "${this.opts.table}": a fetched batch of ${n} rows could not be buffered, so it is not cached; the next request for those IDs fetches them again (${e instanceof Error ? e.message : String(e)})`,
               ),
             ),
         ),
@@ -132,7 +133,7 @@ export class TableWriter {
     }, limits.flushIntervalMs);
   }
 
-  /** Writes the buffer as one delta file and commits it; resolves when it is durable. */
+  /** Writes the buffer as delta files and commits them; resolves when they are durable. */
   flush(): Promise<void> {
     const run = this.flushChain.then(() => this.flushOnce());
     this.flushChain = run.catch(() => undefined);
@@ -166,9 +167,15 @@ export class TableWriter {
   private async flushOnce(): Promise<void> {
     const { dir, table, version, pending, buffer } = this.opts;
     this.stop();
-    await buffer.ready();
+    // Every frame posted before the take is in it (a write may post one while we wait).
+    for (let frames = buffer.ready(); frames; frames = buffer.ready()) await frames;
     const taken = buffer.take();
-    if (!taken) return;
+    if (!taken) {
+      // Nothing to write (a frame that could not be built): waiters for it must not hang.
+      for (const w of this.flushWaiters.splice(0)) w.resolve();
+      buffer.settled(false);
+      return;
+    }
     const waiting = this.flushWaiters.splice(0);
     const change = pending.snapshot();
     let failed = false;
@@ -215,8 +222,17 @@ export class TableWriter {
     bytes: number,
     schema: TableSchema,
   ): Promise<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> {
-    const dfs = frames.files.map((f) => f.df);
-    const df = dfs.length === 1 ? dfs[0]! : weigh(pl.concat(dfs, { how: 'diagonal', rechunk: false }), bytes);
+    // Each frame has its batch's types; a column typed later (first seen as nulls only) is cast
+    // to the flush's type, or the frames would not concatenate.
+    const dfs = frames.files.map((f) => {
+      const dtypes = f.df.dtypes;
+      const casts = f.df.columns.flatMap((c, i) => {
+        const type = Object.hasOwn(schema, c) ? schema[c] : undefined;
+        return type !== undefined && !dtypes[i]!.equals(dtypeOf(type)) ? [pl.col(c).cast(dtypeOf(type))] : [];
+      });
+      return casts.length > 0 ? f.df.withColumns(...casts) : f.df;
+    });
+    const df = weigh(dfs.length === 1 ? dfs[0]! : pl.concat(dfs, { how: 'diagonal', rechunk: false }), bytes);
     const ids: string[] = [];
     for (const f of frames.files) for (const id of f.ids) ids.push(id);
     const file = newPartName('delta');

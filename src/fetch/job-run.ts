@@ -38,9 +38,9 @@ export class JobRun {
   readonly failures = new Map<string, CacheGateError>();
   private readonly failedIds: string[] = [];
   /**
-   * Batches planned and not yet settled: their claims are released if the run ends early. A
-   * settled batch is dropped from here and from `batches`, so a long job does not keep the ID
-   * arrays of every batch it fetched (~24 MB at 3,000,000 IDs).
+   * Batches planned and not yet settled: their claims are released if the run ends early. A batch
+   * leaves `batches` when a worker takes it and this set when it settles, so a long job does not
+   * keep the ID arrays of every batch it fetched (~24 MB at 3,000,000 IDs).
    */
   private readonly unsettled = new Set<ClaimedBatch>();
   private readonly spans = new Map<ClaimedBatch, { span: BatchSpan; attempts: number; error?: unknown }>();

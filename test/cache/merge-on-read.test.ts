@@ -176,6 +176,34 @@ describe.each([
     await check(open());
   });
 
+  it('bulk batches whose column was first seen as nulls only flush with the type it takes later', async () => {
+    const dir = await tempDir();
+    const a = openStore(dir, { small });
+    const rows = (from: number, x: (i: number) => number | null) =>
+      Array.from({ length: 1_000 }, (_, i) => ({ id: String(from + i), x: x(i) }));
+    await a.write(
+      batch(
+        rows(0, () => null),
+        ['x'],
+        1_000,
+      ),
+    );
+    await a.write(
+      batch(
+        rows(1_000, (i) => i),
+        ['x'],
+        1_000,
+      ),
+    );
+    await a.flush();
+    for (const s of [a, openStore(dir, { small })]) {
+      expect((await s.lookup(['1', '1007'], ['x'], 2_000)).records()).toEqual([
+        { id: '1', x: null },
+        { id: '1007', x: 7 },
+      ]);
+    }
+  });
+
   it('a second process sees the deltas another process flushed', async () => {
     const dir = await tempDir();
     await run(

@@ -5,7 +5,7 @@
  */
 import pl from 'nodejs-polars';
 import { describe, expect, it } from 'vitest';
-import { frameBytes, weigh } from '../../src/cache/native-weight.js';
+import { frameBytes, weigh, weightOf } from '../../src/cache/native-weight.js';
 
 const frame = (rows: number) =>
   pl.DataFrame([
@@ -34,9 +34,12 @@ describe('native weight', () => {
     expect(process.memoryUsage().rss - rss).toBeLessThan(bytes / 4);
   });
 
-  it('leaves small frames alone', () => {
-    const before = process.memoryUsage().arrayBuffers;
-    weigh(frame(100));
-    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(1 << 20);
+  it('leaves frames under 1 MB alone, and declares a frame once', () => {
+    const small = weigh(frame(100), (1 << 20) - 1);
+    expect(weightOf(small)).toBe(0);
+    const large = weigh(frame(100), 64 << 20);
+    expect(weightOf(large)).toBe(64 << 20);
+    weigh(large, 128 << 20);
+    expect(weightOf(large)).toBe(64 << 20);
   });
 });
