@@ -139,6 +139,8 @@ export class PartMemory {
     this.sizes.set(file, cost);
     if (cost > this.budgetBytes) return;
     this.drop(file);
+    // Held whole, its ID column is not needed apart (lookups read the part itself).
+    this.dropIds(file);
     this.entries.set(file, { df, cost });
     this.used += cost;
     for (const [k, v] of this.entries) {

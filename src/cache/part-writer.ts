@@ -23,8 +23,7 @@ export async function writeSplit(
   if (!(splittable && df.height > maxPartRows)) {
     const written = await writeOffLoop(dir, df.lazy());
     if (!splittable || written.bytes <= maxPartBytes) {
-      const file = newPartName(slotName(slot));
-      await rename(written.tmp, path.join(dir, file));
+      const file = await placePart(dir, written.tmp, slot);
       if (hold) memory.set(file, df);
       else memory.setIds(file, df.select('id'));
       return [{ ...slot, file, rows: df.height, bytes: written.bytes }];
@@ -67,17 +66,32 @@ export async function sinkSplit(
   memory: PartMemory,
 ): Promise<PartEntry[]> {
   const written = await writeOffLoop(dir, query);
-  const ids = await pl.scanParquet(written.tmp).select('id').collect();
-  const splittable = slot.depth < 32 && ids.height > 1;
-  if (splittable && (ids.height > limits.maxPartRows || written.bytes > limits.maxPartBytes)) {
-    const df = await pl.scanParquet(written.tmp).collect();
+  let ids: pl.DataFrame;
+  let df: pl.DataFrame | undefined;
+  try {
+    ids = await pl.scanParquet(written.tmp).select('id').collect();
+    const splittable = slot.depth < 32 && ids.height > 1;
+    if (splittable && (ids.height > limits.maxPartRows || written.bytes > limits.maxPartBytes)) {
+      df = await pl.scanParquet(written.tmp).collect();
+    }
+  } catch (e) {
+    await rm(written.tmp, { force: true });
+    throw e;
+  }
+  if (df) {
     await rm(written.tmp, { force: true });
     return writeSplit(dir, df, slot, limits, memory, false);
   }
-  const file = newPartName(slotName(slot));
-  await rename(written.tmp, path.join(dir, file));
+  const file = await placePart(dir, written.tmp, slot);
   memory.setIds(file, ids);
   return [{ ...slot, file, rows: ids.height, bytes: written.bytes }];
+}
+
+/** Renames a written part into place under a fresh name of its slot; returns the name. */
+async function placePart(dir: string, tmp: string, slot: PartSlot): Promise<string> {
+  const file = newPartName(slotName(slot));
+  await rename(tmp, path.join(dir, file));
+  return file;
 }
 
 /**

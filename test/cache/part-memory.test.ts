@@ -54,4 +54,17 @@ describe('part memory', () => {
     for (let i = 0; i < many; i++) memory.set(`x${i}`, small);
     expect(memory.get('a')).toBeUndefined();
   });
+
+  it('keeps a part’s ID column apart only while the part itself is not held', () => {
+    const memory = new PartMemory(64 * 1024 * 1024);
+    const df = repetitive(1_000);
+    memory.setIds('p', df.select('id'));
+    expect(memory.ids('p')?.height).toBe(1_000);
+    memory.set('p', df);
+    expect(memory.get('p')).toBeDefined();
+    expect(memory.ids('p')).toBeUndefined();
+    memory.setIds('q', df.select('id'));
+    memory.forget('q');
+    expect(memory.ids('q')).toBeUndefined();
+  });
 });
