@@ -48,7 +48,9 @@ export class SlotIndex {
   }
 
   /** Groups IDs by the slot that holds them; IDs of slots not yet created go under `undefined`. */
-  group(ids: readonly string[]): Map<string | undefined, string[]> {
+  group(ids: readonly string[]): Map<string | undefined, readonly string[]> {
+    // One part holds every ID: no hashing.
+    if (this.depths.length === 1 && this.depths[0] === 0) return new Map([['0-0', ids]]);
     const out = new Map<string | undefined, string[]>();
     for (const id of ids) {
       const slot = this.slotOf(id);

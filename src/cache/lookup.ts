@@ -209,7 +209,7 @@ async function baseSmall(
   found: Found,
 ): Promise<void> {
   const { m, bySlot } = v;
-  const groups = m.parts.length === 1 ? new Map([[slotName(m.parts[0]!), ids]]) : v.slots.group(ids);
+  const groups = v.slots.group(ids);
   const seen = new Set<string>();
   // Base rows carry no tombstone: nothing hides them but the TTL.
   const bounds = staleBounds(-1, policy);

@@ -33,6 +33,11 @@ export async function writePartFile(dir: string, name: string, data: Buffer): Pr
   }
 }
 
+/** The `id` column of a Parquet file (only that column is read), off the event loop. */
+export function readIdColumn(file: string): Promise<pl.DataFrame> {
+  return pl.scanParquet(file).select('id').collect();
+}
+
 export async function readPartFile(dir: string, name: string): Promise<pl.DataFrame> {
   // `collect()` runs in polars' thread pool, off the event loop, unlike `readParquet`.
   return pl.scanParquet(path.join(dir, name)).collect();

@@ -6,7 +6,7 @@ import type { StoreLimits } from '../config/types.js';
 import { fsyncPath, tempName } from './atomic-file.js';
 import { hashId, type PartSlot, slotName } from './hash.js';
 import type { PartEntry } from './manifest.js';
-import { newPartName, type PartMemory } from './part-io.js';
+import { newPartName, type PartMemory, readIdColumn } from './part-io.js';
 
 export async function writeSplit(
   dir: string,
@@ -69,7 +69,7 @@ export async function sinkSplit(
   let ids: pl.DataFrame;
   let df: pl.DataFrame | undefined;
   try {
-    ids = await pl.scanParquet(written.tmp).select('id').collect();
+    ids = await readIdColumn(written.tmp);
     const splittable = slot.depth < 32 && ids.height > 1;
     if (splittable && (ids.height > limits.maxPartRows || written.bytes > limits.maxPartBytes)) {
       df = await pl.scanParquet(written.tmp).collect();

@@ -22,9 +22,8 @@ export async function countLiveRows(
   // Which of them the base holds: one probe per part, through its index when held, else through
   // its ID column; no part is read into memory for a count.
   const inBase = new Set<string>();
-  const groups = version.m.parts.length === 1 ? new Map([[undefined, list]]) : version.slots.group(list);
-  for (const [slot, slotIds] of groups) {
-    const part = version.m.parts.length === 1 ? version.m.parts[0] : slot && version.bySlot.get(slot);
+  for (const [slot, slotIds] of version.slots.group(list)) {
+    const part = slot === undefined ? undefined : version.bySlot.get(slot);
     if (part) for (const id of await parts.present(part, slotIds)) inBase.add(id);
   }
   for (const id of list) {

@@ -5,7 +5,7 @@ import { dtypeOf } from './column-types.js';
 import { alignToSchema, idFrame, partColumns, type TableSchema, TS_PREFIX } from './frames.js';
 import type { PartEntry } from './manifest.js';
 import { weigh } from './native-weight.js';
-import { type PartIndex, type PartMemory, readPartFile } from './part-io.js';
+import { type PartIndex, type PartMemory, readIdColumn, readPartFile } from './part-io.js';
 import { removeFile } from './vacuum.js';
 
 export class TableParts {
@@ -109,7 +109,7 @@ export class TableParts {
   private async ids(part: PartEntry): Promise<pl.DataFrame> {
     let ids = this.memory.ids(part.file);
     if (!ids) {
-      ids = await pl.scanParquet(path.join(this.dir, part.file)).select('id').collect();
+      ids = await readIdColumn(path.join(this.dir, part.file));
       this.memory.setIds(part.file, ids);
     }
     return ids;

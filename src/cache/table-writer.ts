@@ -11,6 +11,7 @@ import { deltaFrameOffThread, encodeDeltaOffThread } from './delta-encoder.js';
 import type { DeltaFile, DeltaLayer } from './delta-index.js';
 import { batchColumns } from './delta-io.js';
 import type { TableSchema } from './frames.js';
+import type { DeltaEntry } from './manifest.js';
 import { weigh } from './native-weight.js';
 import type { Overlay, OverlayRow } from './overlay.js';
 import { newPartName, readPartFile, writePartFile } from './part-io.js';
@@ -183,7 +184,7 @@ export class TableWriter {
       const schema = { ...version.m.schema, ...change.types };
       await mkdir(dir, { recursive: true });
       // Up to two delta files in one version: the bulk batches' frames, then the overlay rows.
-      const files: Array<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> = [];
+      const files: FlushedDelta[] = [];
       if (taken.frames.size > 0) files.push(await this.writeFrames(taken.frames, taken.frameBytes, schema));
       if (taken.rows.size > 0) files.push(await this.writeRows(taken.rows, schema));
       const committed = await version.commit(({ untyped: _, ...latest }) => ({
@@ -217,11 +218,7 @@ export class TableWriter {
    * The buffer's frames as one delta file, encoded in polars' thread pool; the index keeps the
    * frame itself (rows of several batches in one file, each ID as often as it was fetched).
    */
-  private async writeFrames(
-    frames: DeltaLayer,
-    bytes: number,
-    schema: TableSchema,
-  ): Promise<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> {
+  private async writeFrames(frames: DeltaLayer, bytes: number, schema: TableSchema): Promise<FlushedDelta> {
     // Each frame has its batch's types; a column typed later (first seen as nulls only) is cast
     // to the flush's type, or the frames would not concatenate.
     const dfs = frames.files.map((f) => {
@@ -241,10 +238,7 @@ export class TableWriter {
   }
 
   /** The buffer's overlay rows as one delta file, encoded in the worker and read back off the loop. */
-  private async writeRows(
-    rows: Overlay,
-    schema: TableSchema,
-  ): Promise<{ entry: { file: string; rows: number; bytes: number }; own: DeltaFile }> {
+  private async writeRows(rows: Overlay, schema: TableSchema): Promise<FlushedDelta> {
     const { dir } = this.opts;
     const data = await encodeDeltaOffThread(rows.rows, schema);
     const file = newPartName('delta');
@@ -259,6 +253,12 @@ export class TableWriter {
     };
     return { entry: { file, rows: rows.size, bytes: data.length }, own };
   }
+}
+
+/** A delta file a flush wrote: its manifest entry, and what the delta index keeps of it. */
+interface FlushedDelta {
+  entry: DeltaEntry;
+  own: DeltaFile;
 }
 
 /** A batch of at least this many rows goes to the write buffer as a frame. */
