@@ -5,20 +5,12 @@
  * lookup costs the same with or without pending deltas.
  */
 import pl from 'nodejs-polars';
-import { dtypeOf, type LogicalType, readValues, toRecords } from './column-types.js';
+import { dtypeOf, type LogicalType, toRecords } from './column-types.js';
 import { emptyPart, idFrame, partColumns, type TableSchema, tsCol, typeOf } from './frames.js';
 import { type SlotIndex, slotName } from './hash.js';
 import type { Manifest, PartEntry } from './manifest.js';
 import { notFoundStill, type OverlayLayer, type OverlayRow, overlayIds, type RowPolicy } from './overlay.js';
-import {
-  alignedRows,
-  type Found,
-  indexedBase,
-  indexRows,
-  LAST,
-  mergeOverlaid,
-  POS,
-} from './overlay-merge.js';
+import { alignedRows, type Found, indexedBase, LAST, mergeOverlaid, POS, partRows } from './overlay-merge.js';
 import type { PartIndex } from './part-io.js';
 import { columnsFrame } from './result-frame.js';
 import { isStale, staleBounds, staleExpr } from './staleness.js';
@@ -208,7 +200,7 @@ async function baseSmall(
   policy: RowPolicy,
   found: Found,
 ): Promise<void> {
-  const { m, bySlot } = v;
+  const { bySlot } = v;
   const groups = v.slots.group(ids);
   const seen = new Set<string>();
   // Base rows carry no tombstone: nothing hides them but the TTL.
@@ -216,10 +208,7 @@ async function baseSmall(
   for (const [slot, slotIds] of groups) {
     const part = slot === undefined ? undefined : bySlot.get(slot);
     if (!part) continue;
-    // A part over the memory budget is not read whole (and indexed) for a few IDs: its file is scanned.
-    const base = v.holds(part)
-      ? indexRows(await v.index(part), columns, m.schema)
-      : await scannedRows(v, part, slotIds, columns);
+    const base = await partRows(v, part, slotIds, columns);
     const cols = base.cols.map((c) => ({ values: c.values(), at: c.at }));
     for (const id of slotIds) {
       const row = base.row(id, -1);
@@ -240,30 +229,6 @@ async function baseSmall(
     }
   }
   if (seen.size < ids.length) absent(v, ids, seen, columns, policy, found);
-}
-
-/** The rows of `ids` a part's file holds, read by a scan, shaped as `indexRows` shapes an index's. */
-async function scannedRows(
-  v: TableView,
-  part: PartEntry,
-  ids: readonly string[],
-  columns: readonly string[],
-): Promise<{
-  row(id: string, hint: number): number | undefined;
-  cols: Array<{ values(): readonly unknown[] | undefined; at: readonly unknown[] | undefined }>;
-}> {
-  const known = columns.filter((c) => Object.hasOwn(v.m.schema, c));
-  const df = await (await v.query(part))!
-    .filter(pl.col('id').isIn([...ids]))
-    .select('id', ...known, ...known.map(tsCol))
-    .collect();
-  const at = new Map((df.getColumn('id').toArray() as string[]).map((id, i) => [id, i]));
-  const cols = columns.map((c) => {
-    if (!Object.hasOwn(v.m.schema, c)) return { values: () => undefined, at: undefined };
-    const values = readValues(df.getColumn(c), typeOf(v.m.schema, c));
-    return { values: () => values, at: df.getColumn(tsCol(c)).toArray() as unknown[] };
-  });
-  return { row: (id) => at.get(id), cols };
 }
 
 /** Whether any requested column of a base row is stale (bookkeeping, dropped from the answer). */

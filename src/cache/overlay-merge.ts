@@ -3,9 +3,9 @@
  * per requested column the newest fetch stamp wins. The base row comes from the part's JS index
  * (small lookups) or from the large lookup's own query.
  */
-import type pl from 'nodejs-polars';
+import pl from 'nodejs-polars';
 import { type LogicalType, readValues } from './column-types.js';
-import { type TableSchema, tsCol, typeOf } from './frames.js';
+import { idFrame, type TableSchema, tsCol, typeOf } from './frames.js';
 import type { TableView } from './lookup.js';
 import type { PartEntry } from './manifest.js';
 import { cutOf, notFoundStill, type OverlayRow, own, type RowPolicy } from './overlay.js';
@@ -69,17 +69,30 @@ export function alignedRows(
   columns: readonly string[],
   schema: TableSchema,
 ): BaseRows {
-  const has = new Set(df.columns);
-  const read = (c: string, type: LogicalType): unknown[] | undefined =>
-    has.has(c) ? readValues(df.getColumn(c), type) : undefined;
   const rowAt = new Map<number, number>();
   const pos = df.getColumn(POS).toTypedArray() as Uint32Array;
   for (let r = 0; r < pos.length; r++) rowAt.set(pos[r]!, r);
+  return frameRows(df, columns, schema, (_id, i) => rowAt.get(at[i]!));
+}
+
+/**
+ * Base rows held in a frame (requested columns, their stamps, and LAST when a row may be
+ * hidden), read as JS arrays: values only where a merge asks for them.
+ */
+function frameRows(
+  df: pl.DataFrame,
+  columns: readonly string[],
+  schema: TableSchema,
+  row: BaseRows['row'],
+): BaseRows {
+  const has = new Set(df.columns);
+  const read = (c: string, type: LogicalType): unknown[] | undefined =>
+    has.has(c) ? readValues(df.getColumn(c), type) : undefined;
   // Without LAST no overlaid row has a cut (tombstone, not-found answer, truncate): a base row
   // keeps its ID live then, and this is never asked.
   const last = read(LAST, 'float');
   return {
-    row: (_id, i) => rowAt.get(at[i]!),
+    row,
     cols: columns.map((c) => {
       const type = typeOf(schema, c);
       if (type === undefined) return { values: () => undefined, at: undefined };
@@ -99,28 +112,44 @@ export function alignedRows(
   };
 }
 
-/** For small lookups: each overlaid ID's part, read through its JS index (one await per part). */
+/**
+ * A part's rows of `ids` for the small-lookup paths: through its JS index when the part is held
+ * or fits the memory budget, else from a scan of its file (a part over the budget is not read
+ * whole and indexed for a few IDs).
+ */
+export async function partRows(
+  v: TableView,
+  part: PartEntry,
+  ids: readonly string[],
+  columns: readonly string[],
+): Promise<BaseRows> {
+  if (v.holds(part)) return indexRows(await v.index(part), columns, v.m.schema);
+  const known = columns.filter((c) => Object.hasOwn(v.m.schema, c));
+  const allStamps = Object.keys(v.m.schema).map(tsCol);
+  const last = allStamps.length > 0 ? [pl.maxHorizontal(allStamps.map((c) => pl.col(c))).alias(LAST)] : [];
+  // Without IDs to probe with, `query` never answers undefined.
+  const df = await (await v.query(part))!
+    .join(idFrame(ids).lazy(), { on: 'id', how: 'semi' })
+    .select('id', ...known, ...known.map(tsCol), ...last)
+    .collect();
+  const rowOf = new Map((df.getColumn('id').toArray() as string[]).map((id, r) => [id, r]));
+  return frameRows(df, columns, v.m.schema, (id) => rowOf.get(id));
+}
+
+/** For small lookups: each overlaid ID's part rows (one read per part). */
 export async function indexedBase(
   v: TableView,
   overlaid: ReadonlyArray<[string, OverlayRow[]]>,
   columns: readonly string[],
 ): Promise<(i: number) => BaseRows | undefined> {
-  const byPart = new Map<PartEntry, BaseRows>();
-  const of: Array<BaseRows | undefined> = [];
-  for (const [id] of overlaid) {
-    const slot = v.slots.slotOf(id);
+  const baseOf = new Map<string, BaseRows>();
+  for (const [slot, ids] of v.slots.group(overlaid.map(([id]) => id))) {
     const part = slot === undefined ? undefined : v.bySlot.get(slot);
-    let base: BaseRows | undefined;
-    if (part) {
-      base = byPart.get(part);
-      if (!base) {
-        base = indexRows(await v.index(part), columns, v.m.schema);
-        byPart.set(part, base);
-      }
-    }
-    of.push(base);
+    if (!part) continue;
+    const base = await partRows(v, part, ids, columns);
+    for (const id of ids) baseOf.set(id, base);
   }
-  return (i) => of[i];
+  return (i) => baseOf.get(overlaid[i]![0]);
 }
 
 const later = (a: number | undefined, b: number | undefined): number | undefined =>

@@ -157,6 +157,20 @@ describe('parts over the memory budget', () => {
       expect([...a.missing]).toEqual([...b.missing]);
       expect(a.records().find((r) => r['id'] === 'id-7')?.['votes']).toBe('9007199254740993');
     }
+    // IDs with pending rows (overlaid) take their base row from the scan too, merged by stamp.
+    await scanning.write({
+      rows: [{ id: 'id-7', title: 'newer' }],
+      columns: ['title'],
+      notFound: [],
+      fetchedAt: Date.now() + 1_000,
+    });
+    for (let round = 0; round < 2; round++) {
+      const merged = await scanning.lookup(['id-7', 'id-3'], ['title', 'votes']);
+      expect(merged.records()).toEqual([
+        { id: 'id-3', title: 'title of id-3', votes: '3' },
+        { id: 'id-7', title: 'newer', votes: '9007199254740993' },
+      ]);
+    }
     // The scanning store read each part whole once (to learn its size), then scanned it: without
     // the scan, every small lookup read the parts it touched whole again.
     const scanningReads = wholeReads.mock.calls.filter(
